@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SMAF: Secure Memory Allocation Framework, core module.
+ *
+ * /dev/smaf creates dma-bufs whose memory is allocated only when a device
+ * maps them or the CPU first touches them, by the best registered allocator
+ * for every device using the buffer. This file holds the allocator
+ * registry, the module parameters, the counters and the misc device.
+ */
+
+#define pr_fmt(fmt) "smaf: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "smaf-internal.h"
+
+/**
+ * DOC: locking
+ *
+ * Two kinds of lock, always taken in this order:
+ *
+ * 1. &smaf_buffer.lock, one per buffer: its memory, attachments, mappings
+ *    and secure flag. The dma-buf core's own locks (dmabuf->lock around
+ *    vmap) are taken before it by the dma-buf core.
+ * 2. &smaf_registry_lock: the allocator list.
+ *
+ * Never take a buffer lock while holding the registry lock. Allocator
+ * callbacks run under the buffer lock and must not call back into SMAF.
+ * Counters in &smaf_stats and allocator statistics are atomic.
+ */
+
+u64 smaf_max_buffer_size = 64ULL << 20;
+module_param_named(max_buffer_size, smaf_max_buffer_size, ullong, 0644);
+MODULE_PARM_DESC(max_buffer_size,
+		 "Largest buffer SMAF_IOC_CREATE accepts, in bytes (default 64 MiB)");
+
+u64 smaf_max_total_size = 1ULL << 30;
+module_param_named(max_total_size, smaf_max_total_size, ullong, 0644);
+MODULE_PARM_DESC(max_total_size,
+		 "Most bytes of memory all SMAF buffers may hold at once (default 1 GiB)");
+
+struct smaf_stats smaf_stats;
+
+/* Protects smaf_allocators; see DOC: locking. */
+DEFINE_MUTEX(smaf_registry_lock);
+/* Registered allocators, highest ranking first, then by name. */
+static LIST_HEAD(smaf_allocators);
+
+static struct dentry *smaf_debugfs;
+
+static struct smaf_allocator *smaf_allocator_find(const char *name)
+{
+	struct smaf_allocator *alloc;
+
+	lockdep_assert_held(&smaf_registry_lock);
+	list_for_each_entry(alloc, &smaf_allocators, node)
+		if (!strcmp(alloc->name, name))
+			return alloc;
+	return NULL;
+}
+
+/**
+ * smaf_register_allocator() - make an allocator available to SMAF
+ * @alloc: the allocator; must stay valid until smaf_unregister_allocator()
+ *
+ * Context: Process context. Takes and releases the registry lock.
+ * Return: 0, -EINVAL if a callback or the name is missing or the name does
+ * not fit in SMAF_NAME_LEN, -EEXIST if the name is taken.
+ */
+int smaf_register_allocator(struct smaf_allocator *alloc)
+{
+	struct smaf_allocator *pos;
+	int ret = 0;
+
+	if (!alloc || !alloc->name || !alloc->name[0] ||
+	    strnlen(alloc->name, SMAF_NAME_LEN) >= SMAF_NAME_LEN ||
+	    !alloc->ops || !alloc->ops->match || !alloc->ops->allocate ||
+	    !alloc->ops->release) {
+		pr_err("refusing an allocator without name or callbacks\n");
+		return -EINVAL;
+	}
+
+	atomic_set(&alloc->buffers, 0);
+	atomic64_set(&alloc->bytes, 0);
+	atomic64_set(&alloc->peak_bytes, 0);
+	atomic_set(&alloc->failures, 0);
+
+	mutex_lock(&smaf_registry_lock);
+	if (smaf_allocator_find(alloc->name)) {
+		pr_err("allocator %s is already registered\n", alloc->name);
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	list_for_each_entry(pos, &smaf_allocators, node)
+		if (alloc->ranking > pos->ranking ||
+		    (alloc->ranking == pos->ranking &&
+		     strcmp(alloc->name, pos->name) < 0))
+			break;
+	list_add_tail(&alloc->node, &pos->node);
+	pr_info("allocator %s registered (ranking %d)\n", alloc->name,
+		alloc->ranking);
+out_unlock:
+	mutex_unlock(&smaf_registry_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(smaf_register_allocator);
+
+/**
+ * smaf_unregister_allocator() - withdraw an allocator
+ * @alloc: an allocator registered with smaf_register_allocator()
+ *
+ * No buffer can still use @alloc: each one holds a reference on
+ * &smaf_allocator.owner, so the owner's exit cannot run before they are
+ * gone.
+ *
+ * Context: Process context. Takes and releases the registry lock.
+ */
+void smaf_unregister_allocator(struct smaf_allocator *alloc)
+{
+	mutex_lock(&smaf_registry_lock);
+	list_del(&alloc->node);
+	mutex_unlock(&smaf_registry_lock);
+	pr_info("allocator %s unregistered\n", alloc->name);
+}
+EXPORT_SYMBOL_GPL(smaf_unregister_allocator);
+
+/**
+ * smaf_device_dma_limit() - highest address a device can reach
+ * @dev: the device
+ *
+ * Context: Any context.
+ * Return: the lowest of @dev's streaming mask, coherent mask and bus limit;
+ * U64_MAX behind an IOMMU; 0 for a device that cannot do DMA.
+ */
+u64 smaf_device_dma_limit(struct device *dev)
+{
+	u64 limit;
+
+	if (device_iommu_mapped(dev))
+		return U64_MAX;
+	if (!dev->dma_mask)
+		return 0;
+	limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
+	return min_not_zero(limit, dev->coherent_dma_mask);
+}
+EXPORT_SYMBOL_GPL(smaf_device_dma_limit);
+
+/**
+ * smaf_allocator_get() - find an allocator by name and pin its module
+ * @name: NUL-terminated name
+ *
+ * Context: Process context. Takes and releases the registry lock.
+ * Return: the allocator, or ERR_PTR(-ENOENT).
+ */
+struct smaf_allocator *smaf_allocator_get(const char *name)
+{
+	struct smaf_allocator *alloc;
+
+	mutex_lock(&smaf_registry_lock);
+	alloc = smaf_allocator_find(name);
+	if (alloc && !try_module_get(alloc->owner))
+		alloc = NULL;
+	mutex_unlock(&smaf_registry_lock);
+	return alloc ? alloc : ERR_PTR(-ENOENT);
+}
+
+/**
+ * smaf_allocator_put() - unpin an allocator from smaf_allocator_get()
+ * @alloc: the allocator, or NULL
+ *
+ * Context: Any context.
+ */
+void smaf_allocator_put(struct smaf_allocator *alloc)
+{
+	if (alloc)
+		module_put(alloc->owner);
+}
+
+/**
+ * smaf_allocator_candidates() - allocators that accept a request
+ * @req: the request
+ * @count: set to the number of entries returned
+ *
+ * Every returned allocator is pinned: release each entry with
+ * smaf_allocator_put() and the array with kfree().
+ *
+ * Context: Process context; takes and releases the registry lock, so the
+ * caller may hold a buffer lock but not the registry lock.
+ * Return: an array in ranking order (possibly empty), or an ERR_PTR().
+ */
+struct smaf_allocator **
+smaf_allocator_candidates(const struct smaf_request *req, unsigned int *count)
+{
+	struct smaf_allocator **out;
+	struct smaf_allocator *alloc;
+	unsigned int n = 0, max = 0;
+
+	mutex_lock(&smaf_registry_lock);
+	list_for_each_entry(alloc, &smaf_allocators, node)
+		max++;
+	out = kmalloc_array(max ? max : 1, sizeof(*out), GFP_KERNEL);
+	if (!out) {
+		mutex_unlock(&smaf_registry_lock);
+		return ERR_PTR(-ENOMEM);
+	}
+	list_for_each_entry(alloc, &smaf_allocators, node)
+		if (alloc->ops->match(alloc, req) &&
+		    try_module_get(alloc->owner))
+			out[n++] = alloc;
+	mutex_unlock(&smaf_registry_lock);
+	*count = n;
+	return out;
+}
+
+/**
+ * smaf_allocator_info() - describe the allocator at a list position
+ * @index: position, highest ranking first
+ * @count: set to the number of registered allocators
+ * @name: SMAF_NAME_LEN bytes, set to the NUL-padded name
+ *
+ * Context: Process context. Takes and releases the registry lock.
+ * Return: 0, or -EINVAL when @index is past the end.
+ */
+int smaf_allocator_info(u32 index, u32 *count, u8 *name)
+{
+	struct smaf_allocator *alloc;
+	u32 n = 0;
+	int ret = -EINVAL;
+
+	mutex_lock(&smaf_registry_lock);
+	list_for_each_entry(alloc, &smaf_allocators, node) {
+		if (n == index) {
+			strscpy_pad(name, alloc->name, SMAF_NAME_LEN);
+			ret = 0;
+		}
+		n++;
+	}
+	mutex_unlock(&smaf_registry_lock);
+	*count = n;
+	return ret;
+}
+
+static int smaf_stats_show(struct seq_file *s, void *unused)
+{
+	seq_printf(s, "buffers %lld\n",
+		   atomic64_read(&smaf_stats.buffers));
+	seq_printf(s, "allocated_buffers %lld\n",
+		   atomic64_read(&smaf_stats.allocated_buffers));
+	seq_printf(s, "allocated_bytes %lld\n",
+		   atomic64_read(&smaf_stats.allocated_bytes));
+	seq_printf(s, "attachments %lld\n",
+		   atomic64_read(&smaf_stats.attachments));
+	seq_printf(s, "device_mappings %lld\n",
+		   atomic64_read(&smaf_stats.device_mappings));
+	seq_printf(s, "cpu_mappings %lld\n",
+		   atomic64_read(&smaf_stats.cpu_mappings));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smaf_stats);
+
+static const struct file_operations smaf_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = smaf_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice smaf_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "smaf",
+	.fops = &smaf_fops,
+	.mode = 0600,
+};
+
+static int __init smaf_init(void)
+{
+	int ret;
+
+	smaf_debugfs = debugfs_create_dir("smaf", NULL);
+	debugfs_create_file("stats", 0400, smaf_debugfs, NULL,
+			    &smaf_stats_fops);
+
+	/* Userspace can reach SMAF from here on: everything else is ready. */
+	ret = misc_register(&smaf_misc);
+	if (ret) {
+		pr_err("cannot register /dev/smaf: %d\n", ret);
+		debugfs_remove_recursive(smaf_debugfs);
+	}
+	return ret;
+}
+
+static void __exit smaf_exit(void)
+{
+	misc_deregister(&smaf_misc);
+	debugfs_remove_recursive(smaf_debugfs);
+}
+
+module_init(smaf_init);
+module_exit(smaf_exit);
+
+MODULE_DESCRIPTION("SMAF: Secure Memory Allocation Framework core");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

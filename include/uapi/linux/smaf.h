@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * SMAF: Secure Memory Allocation Framework, userspace API.
+ *
+ * /dev/smaf hands out dma-buf file descriptors whose memory is allocated
+ * only when a device (or the CPU) first needs it, by the allocator that can
+ * serve every device using the buffer.
+ *
+ * Ioctls 0 to 3 are binary compatible with the SMAF RFC's final ABI
+ * (v8 to v10): same magic, numbers, layouts and sizes.
+ */
+#ifndef _UAPI_LINUX_SMAF_H
+#define _UAPI_LINUX_SMAF_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * DOC: SMAF userspace API
+ *
+ * General rules, true of every ioctl on /dev/smaf:
+ *
+ * - Every struct starts (or, for the RFC structs, continues) with fixed-width
+ *   fields only, naturally aligned, with explicit padding.
+ * - ``version`` (RFC structs) must be 0, every ``reserved`` byte must be 0,
+ *   and unknown flag bits are refused: all give -EINVAL.
+ * - Output fields of the RFC structs (nr 0 to 3) are ignored on input, as
+ *   the RFC did, so a program that reuses a struct keeps working. Output
+ *   fields of newer structs must be 0 on input (-EINVAL).
+ * - The kernel dispatches on the ioctl number and copies the size that the
+ *   caller's command encodes: a shorter struct reads its missing trailing
+ *   fields as 0, a longer struct must have its extra bytes zeroed (-E2BIG
+ *   otherwise), and only the caller's size is copied back.
+ * - An ioctl with another magic or an unknown number fails with -ENOTTY.
+ * - 32-bit programs use the same layouts through compat_ioctl.
+ * - A fd that should name a SMAF buffer fails with -EBADF when it is not an
+ *   open file, and -EINVAL when it is a file SMAF did not export.
+ */
+
+/** SMAF_NAME_LEN - size of every name array, terminating NUL included */
+#define SMAF_NAME_LEN		64
+#ifndef MAX_NAME_LENGTH
+/* The RFC's spelling, kept so that RFC-era programs build unchanged. */
+#define MAX_NAME_LENGTH		SMAF_NAME_LEN
+#endif
+
+/*
+ * Buffer flags. The values are the RFC's (O_RDWR and O_CLOEXEC as most
+ * architectures define them, x86 and arm64 included), fixed here so that
+ * they do not depend on the architecture's <fcntl.h>.
+ */
+/** SMAF_RDWR - the dma-buf file is writable (shared writable mmap) */
+#define SMAF_RDWR		0x00000002
+/** SMAF_CLOEXEC - the new fd is close-on-exec */
+#define SMAF_CLOEXEC		0x00080000
+/** SMAF_CREATE_VALID_FLAGS - every flag SMAF_IOC_CREATE accepts */
+#define SMAF_CREATE_VALID_FLAGS	(SMAF_RDWR | SMAF_CLOEXEC)
+
+/**
+ * struct smaf_create_data - argument of SMAF_IOC_CREATE
+ * @version: in; must be 0
+ * @length: in; size in bytes, rounded up to a multiple of the page size;
+ *	0 gives -EINVAL, more than the smaf module's max_buffer_size gives
+ *	-E2BIG
+ * @flags: in; SMAF_RDWR and SMAF_CLOEXEC; any other bit gives -EINVAL
+ * @reserved1: must be 0
+ * @fd: out; the new dma-buf fd (ignored on input)
+ * @reserved2: must be 0
+ * @name: in; allocator to force, NUL-terminated (-ENAMETOOLONG when no NUL
+ *	lies inside the array); empty lets SMAF choose at allocation time; a
+ *	name no registered allocator has gives -ENOENT
+ * @reserved3: must be 0
+ *
+ * No memory is allocated by this call: see SMAF_IOC_CREATE.
+ */
+struct smaf_create_data {
+	__u64 version;
+	__u64 length;
+	__u32 flags;
+	__u32 reserved1;
+	__s32 fd;
+	__u32 reserved2;
+	__u8 name[SMAF_NAME_LEN];
+	__u8 reserved3[32];
+};
+
+/**
+ * struct smaf_secure_flag - argument of SMAF_IOC_{GET,SET}_SECURE_FLAG
+ * @version: in; must be 0
+ * @fd: in; a SMAF buffer fd
+ * @reserved1: must be 0
+ * @secure: in for SET (0 or 1; other values give -EINVAL), out for GET
+ * @reserved2: must be 0
+ */
+struct smaf_secure_flag {
+	__u64 version;
+	__s32 fd;
+	__u32 reserved1;
+	__u32 secure;
+	__u8 reserved2[44];
+};
+
+/**
+ * struct smaf_info - argument of SMAF_IOC_GET_INFO
+ * @version: in; must be 0
+ * @index: in; position in the allocator list, highest ranking first
+ * @reserved1: must be 0
+ * @count: out; number of registered allocators
+ * @reserved2: must be 0
+ * @name: out; NUL-terminated name of the allocator at @index
+ * @reserved3: must be 0
+ */
+struct smaf_info {
+	__u64 version;
+	__u32 index;
+	__u32 reserved1;
+	__u32 count;
+	__u32 reserved2;
+	__u8 name[SMAF_NAME_LEN];
+	__u8 reserved3[40];
+};
+
+/**
+ * struct smaf_buffer_info - argument of SMAF_IOC_BUFFER_INFO
+ * @fd: in; a SMAF buffer fd
+ * @flags: in; must be 0
+ * @size: out; size in bytes (a multiple of the page size)
+ * @allocated: out; 1 once memory backs the buffer, else 0
+ * @secure: out; the secure flag
+ * @attachments: out; devices attached through dma_buf_attach()
+ * @device_mappings: out; active dma_buf_map_attachment() mappings
+ * @cpu_mappings: out; active CPU mappings: mmap()ed areas plus kernel
+ *	vmap() users
+ * @migrations: out; times the memory was moved to another allocator
+ * @allocator: out; NUL-terminated name of the allocator holding the
+ *	memory, or of the allocator forced at creation while none is held yet,
+ *	else empty
+ *
+ * Output fields must be 0 on input.
+ */
+struct smaf_buffer_info {
+	__s32 fd;
+	__u32 flags;
+	__u64 size;
+	__u32 allocated;
+	__u32 secure;
+	__u32 attachments;
+	__u32 device_mappings;
+	__u32 cpu_mappings;
+	__u32 migrations;
+	__u8 allocator[SMAF_NAME_LEN];
+};
+
+#define SMAF_IOC_MAGIC		'S'
+
+/**
+ * DOC: SMAF_IOC_CREATE
+ *
+ * Creates a buffer and returns a dma-buf fd for it in &smaf_create_data.fd.
+ * The file is opened read-write with SMAF_RDWR (else read-only, so writable
+ * shared mappings are refused) and the fd is close-on-exec with
+ * SMAF_CLOEXEC. No memory is allocated: that happens exactly once, when the
+ * first device maps the buffer (dma_buf_map_attachment()) or the CPU first
+ * needs it (mmap(), a kernel vmap, or DMA_BUF_IOCTL_SYNC start). The
+ * allocator is the one named here, else the highest-ranked one that can
+ * serve every attached device. Memory is zeroed when allocated.
+ *
+ * A device that attaches once memory exists is refused with -EBUSY when it
+ * cannot address that memory. mmap() must be shared (-EINVAL otherwise),
+ * stay inside the buffer (-EINVAL) and cannot be grown with mremap().
+ *
+ * Errors: -EINVAL (bad version, flags, reserved bytes or zero length),
+ * -E2BIG (length above max_buffer_size), -ENAMETOOLONG (name without NUL),
+ * -ENOENT (no allocator of that name), -EMFILE/-ENFILE (no fd), -ENOMEM,
+ * -EFAULT. On any error no fd and no memory are left behind.
+ */
+#define SMAF_IOC_CREATE \
+	_IOWR(SMAF_IOC_MAGIC, 0, struct smaf_create_data)
+
+/**
+ * DOC: SMAF_IOC_GET_SECURE_FLAG
+ *
+ * Reads a buffer's secure flag into &smaf_secure_flag.secure.
+ */
+#define SMAF_IOC_GET_SECURE_FLAG \
+	_IOWR(SMAF_IOC_MAGIC, 1, struct smaf_secure_flag)
+
+/**
+ * DOC: SMAF_IOC_SET_SECURE_FLAG
+ *
+ * Sets (secure = 1) or clears (secure = 0) a buffer's secure flag. Only
+ * possible while the buffer has no memory: -EBUSY afterwards. -ENODEV when
+ * no secure module is registered.
+ */
+#define SMAF_IOC_SET_SECURE_FLAG \
+	_IOWR(SMAF_IOC_MAGIC, 2, struct smaf_secure_flag)
+
+/**
+ * DOC: SMAF_IOC_GET_INFO
+ *
+ * Reports the number of allocators and the name of the one at
+ * &smaf_info.index; an index past the end gives -EINVAL. Enumerate from 0
+ * to count - 1.
+ */
+#define SMAF_IOC_GET_INFO	_IOWR(SMAF_IOC_MAGIC, 3, struct smaf_info)
+
+/**
+ * DOC: SMAF_IOC_BUFFER_INFO
+ *
+ * Reports the state of one SMAF buffer (&struct smaf_buffer_info). The
+ * struct may grow: older, shorter structs keep working.
+ */
+#define SMAF_IOC_BUFFER_INFO \
+	_IOWR(SMAF_IOC_MAGIC, 4, struct smaf_buffer_info)
+
+#endif /* _UAPI_LINUX_SMAF_H */

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libsmaf: userspace library for /dev/smaf.
+ *
+ * The first seven functions keep the names and signatures of the SMAF RFC's
+ * libsmaf, so programs written for it build and link unchanged. Unlike the
+ * RFC library, every function reports failure as a negative errno value
+ * (for example -ENOENT), never as -1 with errno set, and
+ * smaf_get_secure() does not hide an ioctl failure.
+ */
+#ifndef LIBSMAF_H
+#define LIBSMAF_H
+
+/* The RFC library exposed O_CLOEXEC and O_RDWR through this header. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include <linux/smaf.h>
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+/*
+ * Opens /dev/smaf (once; later calls count references). Returns 0 or a
+ * negative errno (-ENOENT: smaf not loaded, -EACCES: no permission).
+ */
+int smaf_open(void);
+
+/* Drops one smaf_open() reference; the device closes at zero. */
+void smaf_close(void);
+
+/*
+ * Creates a buffer of @length bytes (rounded up to the page size). @flags:
+ * SMAF_RDWR and SMAF_CLOEXEC (equal to O_RDWR and O_CLOEXEC). @name: an
+ * allocator to force, or NULL/"" to let SMAF choose. Stores the dma-buf fd
+ * in *@fd. Returns 0 or a negative errno (see SMAF_IOC_CREATE).
+ */
+int smaf_create_buffer(unsigned int length, unsigned int flags, char *name,
+		       int *fd);
+
+/* As smaf_create_buffer(), for lengths of 4 GiB and more. */
+int smaf_create_buffer64(uint64_t length, unsigned int flags,
+			 const char *name, int *fd);
+
+/* Sets (1) or clears (0) the secure flag. Returns 0 or a negative errno. */
+int smaf_set_secure(int fd, int secure);
+
+/* Returns the secure flag (0 or 1), or a negative errno. */
+int smaf_get_secure(int fd);
+
+/* Returns the number of registered allocators, or a negative errno. */
+int smaf_allocator_count(void);
+
+/*
+ * Returns the name of the allocator at @index (highest ranking first) in a
+ * newly allocated string the caller must free(), or NULL with errno set.
+ */
+char *smaf_get_allocator_name(int index);
+
+/*
+ * Fills *@info with the state of the SMAF buffer @fd (size, allocation,
+ * allocator, secure flag, attachments, mappings). Returns 0 or a negative
+ * errno: -EBADF for a bad fd, -EINVAL for a fd SMAF did not export.
+ */
+int smaf_buffer_info(int fd, struct smaf_buffer_info *info);
+
+#if defined(__cplusplus)
+}
+#endif
+
+#endif /* LIBSMAF_H */
