@@ -120,6 +120,7 @@ static const struct smaf_allocator_ops smaf_cma_ops = {
 static struct smaf_allocator smaf_cma_allocator = {
 	.name = "smaf-cma",
 	.ranking = 0,
+	.secure_capable = true,
 	.ops = &smaf_cma_ops,
 	.owner = THIS_MODULE,
 };

@@ -38,12 +38,53 @@ struct smaf_attachment {
  * @sgt: the buffer's pages, DMA-mapped for the attachment's device
  * @node: entry in &smaf_attachment.mappings
  * @dir: direction of the mapping
+ * @attrs: DMA attributes of the mapping
  */
 struct smaf_mapping {
 	struct sg_table sgt;
 	struct list_head node;
 	enum dma_data_direction dir;
+	unsigned long attrs;
 };
+
+/**
+ * struct smaf_cpu_map - one mmap() of a buffer, shared by the VMAs it
+ *	splits into
+ * @buf: the buffer
+ * @vmas: VMAs still using it; protected by &smaf_buffer.lock
+ * @access: SMAF_ACCESS_* bits granted to the CPU (secure buffers)
+ */
+struct smaf_cpu_map {
+	struct smaf_buffer *buf;
+	unsigned int vmas;
+	unsigned int access;
+};
+
+/* What a device does to memory it maps in direction @dir. */
+static unsigned int smaf_dev_access(enum dma_data_direction dir)
+{
+	switch (dir) {
+	case DMA_TO_DEVICE:
+		return SMAF_ACCESS_READ;
+	case DMA_FROM_DEVICE:
+		return SMAF_ACCESS_WRITE;
+	default:
+		return SMAF_ACCESS_READ | SMAF_ACCESS_WRITE;
+	}
+}
+
+/* What the CPU does to memory in a begin/end_cpu_access() bracket. */
+static unsigned int smaf_cpu_access(enum dma_data_direction dir)
+{
+	switch (dir) {
+	case DMA_TO_DEVICE:
+		return SMAF_ACCESS_WRITE;
+	case DMA_FROM_DEVICE:
+		return SMAF_ACCESS_READ;
+	default:
+		return SMAF_ACCESS_READ | SMAF_ACCESS_WRITE;
+	}
+}
 
 static const struct dma_buf_ops smaf_dmabuf_ops;
 
@@ -83,6 +124,7 @@ static int smaf_request_init(struct smaf_buffer *buf,
 
 	lockdep_assert_held(&buf->lock);
 	req->size = buf->size;
+	req->secure = buf->secure;
 	req->dma_limit = U64_MAX;
 	req->nr_devs = buf->nr_attachments;
 	req->devs = NULL;
@@ -161,6 +203,11 @@ static int smaf_alloc_forced(struct smaf_buffer *buf,
 	struct smaf_allocator *alloc = buf->forced;
 	int ret;
 
+	if (req->secure && !alloc->secure_capable) {
+		pr_err("buffer %lu: allocator %s cannot hold secure memory\n",
+		       file_inode(buf->dmabuf->file)->i_ino, alloc->name);
+		return -ENODEV;
+	}
 	if (!alloc->ops->match(alloc, req)) {
 		pr_err("buffer %lu: allocator %s cannot serve its devices\n",
 		       file_inode(buf->dmabuf->file)->i_ino, alloc->name);
@@ -204,6 +251,22 @@ static int smaf_alloc_best(struct smaf_buffer *buf,
 	return ret;
 }
 
+static void smaf_buffer_depopulate(struct smaf_buffer *buf)
+{
+	struct smaf_allocator *alloc = buf->alloc;
+
+	if (!buf->mem)
+		return;
+	alloc->ops->release(alloc, buf->mem);
+	atomic_dec(&alloc->buffers);
+	atomic64_sub(buf->size, &alloc->bytes);
+	module_put(alloc->owner);
+	buf->mem = NULL;
+	buf->alloc = NULL;
+	atomic64_dec(&smaf_stats.allocated_buffers);
+	atomic64_sub(buf->size, &smaf_stats.allocated_bytes);
+}
+
 /*
  * Give the buffer memory if it has none yet. Called by every path that
  * needs memory; the buffer lock makes two racing first users allocate once.
@@ -232,27 +295,18 @@ static int smaf_buffer_populate(struct smaf_buffer *buf)
 		ret = smaf_alloc_forced(buf, &req);
 	else
 		ret = smaf_alloc_best(buf, &req);
-	if (ret)
+	if (ret) {
 		atomic64_sub(buf->size, &smaf_stats.allocated_bytes);
+		goto out_free_devs;
+	}
+	if (buf->secure) {
+		ret = smaf_secure_ranges_init(buf);
+		if (ret)
+			smaf_buffer_depopulate(buf);
+	}
 out_free_devs:
 	kfree(req.devs);
 	return ret;
-}
-
-static void smaf_buffer_depopulate(struct smaf_buffer *buf)
-{
-	struct smaf_allocator *alloc = buf->alloc;
-
-	if (!buf->mem)
-		return;
-	alloc->ops->release(alloc, buf->mem);
-	atomic_dec(&alloc->buffers);
-	atomic64_sub(buf->size, &alloc->bytes);
-	module_put(alloc->owner);
-	buf->mem = NULL;
-	buf->alloc = NULL;
-	atomic64_dec(&smaf_stats.allocated_buffers);
-	atomic64_sub(buf->size, &smaf_stats.allocated_bytes);
 }
 
 static int smaf_attach(struct dma_buf *dmabuf,
@@ -292,7 +346,9 @@ static void smaf_mapping_destroy(struct smaf_buffer *buf,
 				 struct smaf_mapping *m)
 {
 	lockdep_assert_held(&buf->lock);
-	dma_unmap_sgtable(a->dev, &m->sgt, m->dir, 0);
+	dma_unmap_sgtable(a->dev, &m->sgt, m->dir, m->attrs);
+	if (buf->secure)
+		smaf_secure_revoke(buf, a->dev, smaf_dev_access(m->dir));
 	sg_free_table(&m->sgt);
 	list_del(&m->node);
 	kfree(m);
@@ -355,11 +411,18 @@ static struct sg_table *smaf_map_dma_buf(struct dma_buf_attachment *attachment,
 	ret = smaf_sgt_copy(&m->sgt, buf->mem->sgt);
 	if (ret)
 		goto out_unlock;
-	ret = dma_map_sgtable(a->dev, &m->sgt, dir, 0);
+	if (buf->secure) {
+		/* Secure memory is never touched by the CPU: no cache work. */
+		m->attrs = DMA_ATTR_SKIP_CPU_SYNC;
+		ret = smaf_secure_grant(buf, a->dev, smaf_dev_access(dir));
+		if (ret)
+			goto out_free_table;
+	}
+	ret = dma_map_sgtable(a->dev, &m->sgt, dir, m->attrs);
 	if (ret) {
 		dev_err(a->dev, "smaf: cannot map buffer %lu: %d\n",
 			file_inode(buf->dmabuf->file)->i_ino, ret);
-		goto out_free_table;
+		goto out_revoke;
 	}
 	list_add_tail(&m->node, &a->mappings);
 	buf->nr_device_maps++;
@@ -367,6 +430,9 @@ static struct sg_table *smaf_map_dma_buf(struct dma_buf_attachment *attachment,
 	mutex_unlock(&buf->lock);
 	return &m->sgt;
 
+out_revoke:
+	if (buf->secure)
+		smaf_secure_revoke(buf, a->dev, smaf_dev_access(dir));
 out_free_table:
 	sg_free_table(&m->sgt);
 out_unlock:
@@ -393,6 +459,8 @@ static void smaf_sync_mappings(struct smaf_buffer *buf, bool for_cpu)
 	struct smaf_mapping *m;
 
 	lockdep_assert_held(&buf->lock);
+	if (buf->secure)
+		return;
 	list_for_each_entry(a, &buf->attachments, node)
 		list_for_each_entry(m, &a->mappings, node) {
 			if (for_cpu)
@@ -412,11 +480,16 @@ static int smaf_begin_cpu_access(struct dma_buf *dmabuf,
 
 	mutex_lock(&buf->lock);
 	ret = smaf_buffer_populate(buf);
-	if (!ret) {
-		if (buf->vaddr)
-			invalidate_kernel_vmap_range(buf->vaddr, buf->size);
-		smaf_sync_mappings(buf, true);
+	if (ret)
+		goto out_unlock;
+	if (buf->secure) {
+		ret = smaf_secure_cpu_begin(buf, smaf_cpu_access(dir));
+		goto out_unlock;
 	}
+	if (buf->vaddr)
+		invalidate_kernel_vmap_range(buf->vaddr, buf->size);
+	smaf_sync_mappings(buf, true);
+out_unlock:
 	mutex_unlock(&buf->lock);
 	return ret;
 }
@@ -427,7 +500,9 @@ static int smaf_end_cpu_access(struct dma_buf *dmabuf,
 	struct smaf_buffer *buf = dmabuf->priv;
 
 	mutex_lock(&buf->lock);
-	if (buf->mem) {
+	if (buf->secure) {
+		smaf_secure_cpu_end(buf, smaf_cpu_access(dir));
+	} else if (buf->mem) {
 		if (buf->vaddr)
 			flush_kernel_vmap_range(buf->vaddr, buf->size);
 		smaf_sync_mappings(buf, false);
@@ -438,9 +513,11 @@ static int smaf_end_cpu_access(struct dma_buf *dmabuf,
 
 static void smaf_vm_open(struct vm_area_struct *vma)
 {
-	struct smaf_buffer *buf = vma->vm_private_data;
+	struct smaf_cpu_map *cm = vma->vm_private_data;
+	struct smaf_buffer *buf = cm->buf;
 
 	mutex_lock(&buf->lock);
+	cm->vmas++;
 	buf->nr_vmas++;
 	atomic64_inc(&smaf_stats.cpu_mappings);
 	mutex_unlock(&buf->lock);
@@ -448,11 +525,17 @@ static void smaf_vm_open(struct vm_area_struct *vma)
 
 static void smaf_vm_close(struct vm_area_struct *vma)
 {
-	struct smaf_buffer *buf = vma->vm_private_data;
+	struct smaf_cpu_map *cm = vma->vm_private_data;
+	struct smaf_buffer *buf = cm->buf;
 
 	mutex_lock(&buf->lock);
 	buf->nr_vmas--;
 	atomic64_dec(&smaf_stats.cpu_mappings);
+	if (--cm->vmas == 0) {
+		if (buf->secure)
+			smaf_secure_revoke(buf, NULL, cm->access);
+		kfree(cm);
+	}
 	mutex_unlock(&buf->lock);
 }
 
@@ -494,6 +577,7 @@ static int smaf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct smaf_buffer *buf = dmabuf->priv;
 	unsigned long pages = buf->size >> PAGE_SHIFT;
+	struct smaf_cpu_map *cm;
 	int ret;
 
 	if (!(vma->vm_flags & VM_SHARED)) {
@@ -507,20 +591,44 @@ static int smaf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 		return -EINVAL;
 	}
 
+	cm = kzalloc(sizeof(*cm), GFP_KERNEL);
+	if (!cm)
+		return -ENOMEM;
+	cm->buf = buf;
+	cm->vmas = 1;
+	cm->access = SMAF_ACCESS_READ;
+	if (vma->vm_flags & VM_WRITE)
+		cm->access |= SMAF_ACCESS_WRITE;
+
 	mutex_lock(&buf->lock);
 	ret = smaf_buffer_populate(buf);
 	if (ret)
 		goto out_unlock;
+	if (buf->secure) {
+		/* Grant what is asked; mprotect() cannot add writes later. */
+		if (!(vma->vm_flags & VM_WRITE))
+			vma->vm_flags &= ~VM_MAYWRITE;
+		ret = smaf_secure_grant(buf, NULL, cm->access);
+		if (ret)
+			goto out_unlock;
+	}
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_ops = &smaf_vm_ops;
-	vma->vm_private_data = buf;
+	vma->vm_private_data = cm;
 	ret = smaf_remap(buf->mem->sgt, vma);
 	if (ret)
-		goto out_unlock;
+		goto out_revoke;
 	buf->nr_vmas++;
 	atomic64_inc(&smaf_stats.cpu_mappings);
+	mutex_unlock(&buf->lock);
+	return 0;
+
+out_revoke:
+	if (buf->secure)
+		smaf_secure_revoke(buf, NULL, cm->access);
 out_unlock:
 	mutex_unlock(&buf->lock);
+	kfree(cm);
 	return ret;
 }
 
@@ -553,16 +661,29 @@ static int smaf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	ret = smaf_buffer_populate(buf);
 	if (ret)
 		goto out_unlock;
+	if (buf->secure) {
+		ret = smaf_secure_grant(buf, NULL,
+					SMAF_ACCESS_READ | SMAF_ACCESS_WRITE);
+		if (ret)
+			goto out_unlock;
+	}
 	if (!buf->vmap_count) {
 		buf->vaddr = smaf_vmap_pages(buf);
 		if (!buf->vaddr) {
 			ret = -ENOMEM;
-			goto out_unlock;
+			goto out_revoke;
 		}
 	}
 	buf->vmap_count++;
 	atomic64_inc(&smaf_stats.cpu_mappings);
 	iosys_map_set_vaddr(map, buf->vaddr);
+	mutex_unlock(&buf->lock);
+	return 0;
+
+out_revoke:
+	if (buf->secure)
+		smaf_secure_revoke(buf, NULL,
+				   SMAF_ACCESS_READ | SMAF_ACCESS_WRITE);
 out_unlock:
 	mutex_unlock(&buf->lock);
 	return ret;
@@ -573,6 +694,9 @@ static void smaf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	struct smaf_buffer *buf = dmabuf->priv;
 
 	mutex_lock(&buf->lock);
+	if (buf->secure)
+		smaf_secure_revoke(buf, NULL,
+				   SMAF_ACCESS_READ | SMAF_ACCESS_WRITE);
 	if (!--buf->vmap_count) {
 		vunmap(buf->vaddr);
 		buf->vaddr = NULL;
@@ -586,7 +710,8 @@ static void smaf_release(struct dma_buf *dmabuf)
 {
 	struct smaf_buffer *buf = dmabuf->priv;
 
-	smaf_buffer_depopulate(buf);
+	if (smaf_secure_release(buf))
+		smaf_buffer_depopulate(buf);
 	smaf_allocator_put(buf->forced);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
@@ -677,30 +802,6 @@ struct smaf_buffer *smaf_buffer_get(int fd, struct dma_buf **dmabuf)
 	}
 	*dmabuf = d;
 	return d->priv;
-}
-
-/**
- * smaf_buffer_set_secure() - change the secure flag of a buffer
- * @buf: the buffer
- * @secure: the new flag
- *
- * Context: Process context. Takes and releases the buffer lock.
- * Return: 0, or -EBUSY once memory backs the buffer.
- */
-int smaf_buffer_set_secure(struct smaf_buffer *buf, bool secure)
-{
-	int ret = 0;
-
-	mutex_lock(&buf->lock);
-	if (buf->mem) {
-		smaf_refuse("buffer %lu: secure flag fixed once allocated\n",
-			    file_inode(buf->dmabuf->file)->i_ino);
-		ret = -EBUSY;
-	} else {
-		buf->secure = secure;
-	}
-	mutex_unlock(&buf->lock);
-	return ret;
 }
 
 /**

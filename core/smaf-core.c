@@ -28,7 +28,7 @@
  * 1. &smaf_buffer.lock, one per buffer: its memory, attachments, mappings
  *    and secure flag. The dma-buf core's own locks (dmabuf->lock around
  *    vmap) are taken before it by the dma-buf core.
- * 2. &smaf_registry_lock: the allocator list.
+ * 2. &smaf_registry_lock: the allocator list and the secure module.
  *
  * Never take a buffer lock while holding the registry lock. Allocator
  * callbacks run under the buffer lock and must not call back into SMAF.
@@ -47,10 +47,12 @@ MODULE_PARM_DESC(max_total_size,
 
 struct smaf_stats smaf_stats;
 
-/* Protects smaf_allocators; see DOC: locking. */
+/* Protects smaf_allocators and smaf_secure_module; see DOC: locking. */
 DEFINE_MUTEX(smaf_registry_lock);
 /* Registered allocators, highest ranking first, then by name. */
 static LIST_HEAD(smaf_allocators);
+/* The registered secure module, or NULL. */
+static struct smaf_secure *smaf_secure_module;
 
 static struct dentry *smaf_debugfs;
 
@@ -210,7 +212,8 @@ smaf_allocator_candidates(const struct smaf_request *req, unsigned int *count)
 		return ERR_PTR(-ENOMEM);
 	}
 	list_for_each_entry(alloc, &smaf_allocators, node)
-		if (alloc->ops->match(alloc, req) &&
+		if ((alloc->secure_capable || !req->secure) &&
+		    alloc->ops->match(alloc, req) &&
 		    try_module_get(alloc->owner))
 			out[n++] = alloc;
 	mutex_unlock(&smaf_registry_lock);
@@ -245,6 +248,110 @@ int smaf_allocator_info(u32 index, u32 *count, u8 *name)
 	*count = n;
 	return ret;
 }
+
+/**
+ * smaf_register_secure() - register the secure module
+ * @sec: the module's description; must stay valid until
+ *	smaf_unregister_secure()
+ *
+ * Context: Process context. Takes and releases the registry lock.
+ * Return: 0, -EINVAL if a required callback is missing, -EBUSY if a secure
+ * module is already registered (there is one per platform).
+ */
+int smaf_register_secure(struct smaf_secure *sec)
+{
+	const struct smaf_secure_ops *ops = sec ? sec->ops : NULL;
+	int ret = 0;
+
+	if (!ops || !ops->create_ctx || !ops->destroy_ctx || !ops->grant ||
+	    !ops->revoke || !ops->scrub || !sec->name) {
+		pr_err("refusing a secure module without name or callbacks\n");
+		return -EINVAL;
+	}
+	mutex_lock(&smaf_registry_lock);
+	if (smaf_secure_module) {
+		pr_err("cannot register secure module %s: %s is registered\n",
+		       sec->name, smaf_secure_module->name);
+		ret = -EBUSY;
+	} else {
+		smaf_secure_module = sec;
+		pr_info("secure module %s registered\n", sec->name);
+	}
+	mutex_unlock(&smaf_registry_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(smaf_register_secure);
+
+/**
+ * smaf_unregister_secure() - withdraw the secure module
+ * @sec: the module registered with smaf_register_secure()
+ *
+ * No secure buffer can exist: each pins &smaf_secure.owner.
+ *
+ * Context: Process context. Takes and releases the registry lock.
+ */
+void smaf_unregister_secure(struct smaf_secure *sec)
+{
+	mutex_lock(&smaf_registry_lock);
+	if (smaf_secure_module == sec)
+		smaf_secure_module = NULL;
+	mutex_unlock(&smaf_registry_lock);
+	pr_info("secure module %s unregistered\n", sec->name);
+}
+EXPORT_SYMBOL_GPL(smaf_unregister_secure);
+
+/**
+ * smaf_secure_get() - pin the registered secure module
+ *
+ * Context: Process context. Takes and releases the registry lock.
+ * Return: the module, pinned (release with smaf_secure_put()), or NULL.
+ */
+struct smaf_secure *smaf_secure_get(void)
+{
+	struct smaf_secure *sec;
+
+	mutex_lock(&smaf_registry_lock);
+	sec = smaf_secure_module;
+	if (sec && !try_module_get(sec->owner))
+		sec = NULL;
+	mutex_unlock(&smaf_registry_lock);
+	return sec;
+}
+
+/**
+ * smaf_secure_put() - unpin a module from smaf_secure_get()
+ * @sec: the module, or NULL
+ *
+ * Context: Any context.
+ */
+void smaf_secure_put(struct smaf_secure *sec)
+{
+	if (sec)
+		module_put(sec->owner);
+}
+
+/**
+ * smaf_secure_check() - may a requester reach a physical range now?
+ * @acc: the requester, range and kind of access
+ *
+ * For device models that emulate a bus master behind the memory firewall:
+ * they ask before every access and fail it when refused.
+ *
+ * Context: Process context; no SMAF lock may be held.
+ * Return: the secure module's answer; true when no secure module, or none
+ * with a check callback, is registered.
+ */
+bool smaf_secure_check(const struct smaf_access *acc)
+{
+	struct smaf_secure *sec = smaf_secure_get();
+	bool ok = true;
+
+	if (sec && sec->ops->check)
+		ok = sec->ops->check(sec, acc);
+	smaf_secure_put(sec);
+	return ok;
+}
+EXPORT_SYMBOL_GPL(smaf_secure_check);
 
 static int smaf_stats_show(struct seq_file *s, void *unused)
 {

@@ -38,6 +38,16 @@ extern u64 smaf_max_buffer_size;
 extern u64 smaf_max_total_size;
 
 /**
+ * struct smaf_range - a physically contiguous part of a buffer's memory
+ * @addr: physical address
+ * @len: bytes
+ */
+struct smaf_range {
+	phys_addr_t addr;
+	size_t len;
+};
+
+/**
  * struct smaf_buffer - one SMAF buffer, the private data of its dma-buf
  * @dmabuf: the dma-buf exported for this buffer; no reference is held (the
  *	dma-buf owns the buffer and frees it from its release op)
@@ -55,7 +65,13 @@ extern u64 smaf_max_total_size;
  * @nr_vmas: live VMAs of mmap()
  * @vmap_count: kernel vmap() users of @vaddr
  * @vaddr: kernel mapping of @mem while @vmap_count is non-zero
- * @secure: the secure flag
+ * @secure: the secure flag; fixed once @mem exists
+ * @sec: the secure module, pinned while @secure is set
+ * @sec_ctx: @sec's context for this buffer while @secure is set
+ * @ranges: physically contiguous ranges of @mem, for grants (secure only)
+ * @nr_ranges: entries in @ranges
+ * @cpu_sync_grants: CPU access brackets (DMA_BUF_IOCTL_SYNC start) still
+ *	open on a secure buffer, by SMAF_ACCESS_* bits
  */
 struct smaf_buffer {
 	struct dma_buf *dmabuf;
@@ -71,12 +87,19 @@ struct smaf_buffer {
 	unsigned int vmap_count;
 	void *vaddr;
 	bool secure;
+	struct smaf_secure *sec;
+	void *sec_ctx;
+	struct smaf_range *ranges;
+	unsigned int nr_ranges;
+	unsigned int cpu_sync_grants[SMAF_ACCESS_READ + SMAF_ACCESS_WRITE + 1];
 };
 
 /* smaf-core.c: allocator registry */
 extern struct mutex smaf_registry_lock;
 struct smaf_allocator *smaf_allocator_get(const char *name);
 void smaf_allocator_put(struct smaf_allocator *alloc);
+struct smaf_secure *smaf_secure_get(void);
+void smaf_secure_put(struct smaf_secure *sec);
 struct smaf_allocator **
 smaf_allocator_candidates(const struct smaf_request *req, unsigned int *count);
 int smaf_allocator_info(u32 index, u32 *count, u8 *name);
@@ -85,7 +108,17 @@ int smaf_allocator_info(u32 index, u32 *count, u8 *name);
 struct smaf_buffer *smaf_buffer_create(size_t size, u32 flags,
 				       struct smaf_allocator *forced);
 struct smaf_buffer *smaf_buffer_get(int fd, struct dma_buf **dmabuf);
-int smaf_buffer_set_secure(struct smaf_buffer *buf, bool secure);
+
+/* smaf-secure.c: the secure side of buffers */
+int smaf_secure_set(struct smaf_buffer *buf, bool secure);
+int smaf_secure_ranges_init(struct smaf_buffer *buf);
+int smaf_secure_grant(struct smaf_buffer *buf, struct device *dev,
+		      unsigned int access);
+void smaf_secure_revoke(struct smaf_buffer *buf, struct device *dev,
+			unsigned int access);
+int smaf_secure_cpu_begin(struct smaf_buffer *buf, unsigned int access);
+void smaf_secure_cpu_end(struct smaf_buffer *buf, unsigned int access);
+bool smaf_secure_release(struct smaf_buffer *buf);
 void smaf_buffer_fill_info(struct smaf_buffer *buf,
 			   struct smaf_buffer_info *info);
 

@@ -88,7 +88,7 @@ static int smaf_ioctl_create(void *kdata, struct smaf_ioctl_out *out)
 	return 0;
 }
 
-static int smaf_secure_check(struct smaf_secure_flag *s)
+static int smaf_ioctl_secure_valid(struct smaf_secure_flag *s)
 {
 	if (s->version || s->reserved1 ||
 	    memchr_inv(s->reserved2, 0, sizeof(s->reserved2))) {
@@ -106,7 +106,7 @@ static int smaf_ioctl_get_secure(void *kdata, struct smaf_ioctl_out *out)
 	struct dma_buf *dmabuf;
 	int ret;
 
-	ret = smaf_secure_check(s);
+	ret = smaf_ioctl_secure_valid(s);
 	if (ret)
 		return ret;
 	buf = smaf_buffer_get(s->fd, &dmabuf);
@@ -125,7 +125,7 @@ static int smaf_ioctl_set_secure(void *kdata, struct smaf_ioctl_out *out)
 	struct dma_buf *dmabuf;
 	int ret;
 
-	ret = smaf_secure_check(s);
+	ret = smaf_ioctl_secure_valid(s);
 	if (ret)
 		return ret;
 	if (s->secure > 1) {
@@ -135,9 +135,7 @@ static int smaf_ioctl_set_secure(void *kdata, struct smaf_ioctl_out *out)
 	buf = smaf_buffer_get(s->fd, &dmabuf);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	/* No secure module can be registered yet. */
-	smaf_refuse("secure flag: no secure module is registered\n");
-	ret = -ENODEV;
+	ret = smaf_secure_set(buf, s->secure);
 	dma_buf_put(dmabuf);
 	return ret;
 }

@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * SMAF in-kernel API: allocator plugins.
+ * SMAF in-kernel API: allocator plugins and the secure module.
  *
  * An allocator module supplies memory, never dma-bufs: the SMAF core exports
  * one dma-buf per buffer, maps it for every attached device, maps it for the
  * CPU and decides when and from which allocator memory is taken.
+ *
+ * The secure module (at most one) drives the platform's memory firewall:
+ * the core asks it to grant every device, and the CPU, access to a secure
+ * buffer's memory before the access can happen, and to revoke it after.
  */
 #ifndef _LINUX_SMAF_H
 #define _LINUX_SMAF_H
 
 #include <linux/device.h>
+#include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -24,6 +29,8 @@
  *	reach through its DMA mask; U64_MAX when nothing limits it
  * @devs: the devices attached to the buffer when it is allocated
  * @nr_devs: number of entries in @devs (0 when the CPU allocates first)
+ * @secure: the memory will hold a secure buffer: only allocators with
+ *	&smaf_allocator.secure_capable are asked
  *
  * Built by the core under the buffer's lock; valid only during the call
  * that receives it.
@@ -33,6 +40,7 @@ struct smaf_request {
 	u64 dma_limit;
 	struct device * const *devs;
 	unsigned int nr_devs;
+	bool secure;
 };
 
 /**
@@ -76,6 +84,8 @@ struct smaf_allocator_ops {
  * @name: unique name, shorter than SMAF_NAME_LEN; userspace forces an
  *	allocator by this name
  * @ranking: larger is tried first when SMAF chooses
+ * @secure_capable: the memory can be protected by the secure module (for
+ *	example, it has no other mapping the firewall cannot cover)
  * @ops: callbacks
  * @owner: the module providing @ops (THIS_MODULE); pinned while a buffer
  *	may use the allocator
@@ -90,6 +100,7 @@ struct smaf_allocator_ops {
 struct smaf_allocator {
 	const char *name;
 	int ranking;
+	bool secure_capable;
 	const struct smaf_allocator_ops *ops;
 	struct module *owner;
 
@@ -103,5 +114,82 @@ struct smaf_allocator {
 int smaf_register_allocator(struct smaf_allocator *alloc);
 void smaf_unregister_allocator(struct smaf_allocator *alloc);
 u64 smaf_device_dma_limit(struct device *dev);
+
+/* Kinds of access, from the requester's point of view. */
+#define SMAF_ACCESS_READ	0x1	/* the requester reads the memory */
+#define SMAF_ACCESS_WRITE	0x2	/* the requester writes the memory */
+
+/**
+ * struct smaf_access - one requester's access to one physical range
+ * @dev: the requesting device, or NULL for the CPU
+ * @addr: physical address of the first byte
+ * @len: length in bytes
+ * @access: SMAF_ACCESS_READ and/or SMAF_ACCESS_WRITE
+ */
+struct smaf_access {
+	struct device *dev;
+	phys_addr_t addr;
+	size_t len;
+	unsigned int access;
+};
+
+struct smaf_secure;
+
+/**
+ * struct smaf_secure_ops - callbacks of the secure module
+ * @create_ctx: required. A buffer of @size bytes became secure (before it
+ *	has memory). Returns a context for the other callbacks, or an
+ *	ERR_PTR() that makes SMAF_IOC_SET_SECURE_FLAG fail with its errno.
+ *	Process context.
+ * @destroy_ctx: required. The buffer was freed, or its flag cleared before
+ *	allocation. Every grant made in @ctx has been revoked and its memory
+ *	scrubbed. Process context.
+ * @grant: required. Allow @acc's requester to reach @acc's range, before
+ *	it does. Asked once per physically contiguous range of the buffer's
+ *	memory: by every device map, and for the CPU (&smaf_access.dev NULL)
+ *	by every mmap(), kernel vmap() and CPU access bracket
+ *	(DMA_BUF_IOCTL_SYNC start). Returns 0, or a negative errno (-EACCES
+ *	for a policy refusal, -ENOSPC when the firewall is full) that fails
+ *	the access; the ranges already granted for it are then revoked.
+ *	Process context, may sleep, under the buffer's lock.
+ * @revoke: required. Undo exactly one earlier successful @grant with the
+ *	same @acc. Cannot fail. Process context, under the buffer's lock.
+ * @scrub: required. Make the memory described by @sgt safe to hand out
+ *	again (erase it), before the allocator frees it. Returns 0 or a
+ *	negative errno; on error the memory is leaked rather than reused.
+ *	Process context.
+ * @check: optional. May @acc's requester reach @acc's range right now?
+ *	Returns true or false; does not change any state. Used by device
+ *	models (smaf_secure_check()) to refuse an access the way a hardware
+ *	firewall stops a bus master. Any context where the module's own
+ *	locking allows it; called without SMAF locks.
+ */
+struct smaf_secure_ops {
+	void *(*create_ctx)(struct smaf_secure *sec, size_t size);
+	void (*destroy_ctx)(struct smaf_secure *sec, void *ctx);
+	int (*grant)(struct smaf_secure *sec, void *ctx,
+		     const struct smaf_access *acc);
+	void (*revoke)(struct smaf_secure *sec, void *ctx,
+		       const struct smaf_access *acc);
+	int (*scrub)(struct smaf_secure *sec, void *ctx, struct sg_table *sgt);
+	bool (*check)(struct smaf_secure *sec, const struct smaf_access *acc);
+};
+
+/**
+ * struct smaf_secure - the secure module
+ * @name: for logs
+ * @ops: callbacks
+ * @owner: the module providing @ops (THIS_MODULE); pinned while any
+ *	secure buffer exists
+ */
+struct smaf_secure {
+	const char *name;
+	const struct smaf_secure_ops *ops;
+	struct module *owner;
+};
+
+int smaf_register_secure(struct smaf_secure *sec);
+void smaf_unregister_secure(struct smaf_secure *sec);
+bool smaf_secure_check(const struct smaf_access *acc);
 
 #endif /* _LINUX_SMAF_H */

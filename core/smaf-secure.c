@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SMAF core: the secure side of buffers.
+ *
+ * A secure buffer has a context in the secure module from the moment it is
+ * flagged until it is freed. Every requester, the CPU included, must be
+ * granted access to the buffer's memory before it can reach it: devices
+ * when they map it, the CPU when it mmap()s, vmap()s or opens a
+ * DMA_BUF_IOCTL_SYNC bracket. Grants go per physically contiguous range,
+ * and every successful grant is revoked exactly once.
+ */
+
+#define pr_fmt(fmt) "smaf: " fmt
+
+#include <linux/slab.h>
+
+#include "smaf-internal.h"
+
+static unsigned long smaf_ino(struct smaf_buffer *buf)
+{
+	return file_inode(buf->dmabuf->file)->i_ino;
+}
+
+/**
+ * smaf_secure_set() - set or clear the secure flag of a buffer
+ * @buf: the buffer
+ * @secure: the new flag
+ *
+ * Context: Process context. Takes and releases the buffer lock.
+ * Return: 0, -ENODEV without a secure module, -EBUSY once memory backs the
+ * buffer, or the secure module's error from creating a context.
+ */
+int smaf_secure_set(struct smaf_buffer *buf, bool secure)
+{
+	struct smaf_secure *sec = smaf_secure_get();
+	void *ctx;
+	int ret = 0;
+
+	if (!sec) {
+		smaf_refuse("buffer %lu: no secure module is registered\n",
+			    smaf_ino(buf));
+		return -ENODEV;
+	}
+	mutex_lock(&buf->lock);
+	if (buf->mem) {
+		smaf_refuse("buffer %lu: secure flag fixed once allocated\n",
+			    smaf_ino(buf));
+		ret = -EBUSY;
+	} else if (secure && !buf->secure) {
+		ctx = sec->ops->create_ctx(sec, buf->size);
+		if (IS_ERR(ctx)) {
+			ret = PTR_ERR(ctx);
+			pr_err("buffer %lu: %s refused a context: %d\n",
+			       smaf_ino(buf), sec->name, ret);
+		} else {
+			buf->sec = sec;
+			buf->sec_ctx = ctx;
+			buf->secure = true;
+			sec = NULL;	/* the buffer keeps the reference */
+		}
+	} else if (!secure && buf->secure) {
+		buf->sec->ops->destroy_ctx(buf->sec, buf->sec_ctx);
+		smaf_secure_put(buf->sec);
+		buf->sec = NULL;
+		buf->sec_ctx = NULL;
+		buf->secure = false;
+	}
+	mutex_unlock(&buf->lock);
+	smaf_secure_put(sec);
+	return ret;
+}
+
+/**
+ * smaf_secure_ranges_init() - find the contiguous ranges of new memory
+ * @buf: a secure buffer that just received its memory
+ *
+ * Context: Process context, buffer lock held.
+ * Return: 0 or -ENOMEM.
+ */
+int smaf_secure_ranges_init(struct smaf_buffer *buf)
+{
+	struct sg_table *sgt = buf->mem->sgt;
+	struct smaf_range *r;
+	struct scatterlist *sg;
+	unsigned int n = 0;
+	int i;
+
+	lockdep_assert_held(&buf->lock);
+	r = kcalloc(sgt->orig_nents, sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	for_each_sgtable_sg(sgt, sg, i) {
+		if (n && r[n - 1].addr + r[n - 1].len == sg_phys(sg)) {
+			r[n - 1].len += sg->length;
+			continue;
+		}
+		r[n].addr = sg_phys(sg);
+		r[n].len = sg->length;
+		n++;
+	}
+	buf->ranges = r;
+	buf->nr_ranges = n;
+	return 0;
+}
+
+static void smaf_secure_revoke_n(struct smaf_buffer *buf, struct device *dev,
+				 unsigned int access, unsigned int n)
+{
+	struct smaf_access acc = { .dev = dev, .access = access };
+
+	while (n--) {
+		acc.addr = buf->ranges[n].addr;
+		acc.len = buf->ranges[n].len;
+		buf->sec->ops->revoke(buf->sec, buf->sec_ctx, &acc);
+	}
+}
+
+/**
+ * smaf_secure_grant() - ask for a requester's access to a secure buffer
+ * @buf: a secure buffer with memory
+ * @dev: the device, or NULL for the CPU
+ * @access: SMAF_ACCESS_* bits
+ *
+ * Either every range is granted, or none is.
+ *
+ * Context: Process context, buffer lock held.
+ * Return: 0 or the secure module's refusal.
+ */
+int smaf_secure_grant(struct smaf_buffer *buf, struct device *dev,
+		      unsigned int access)
+{
+	struct smaf_access acc = { .dev = dev, .access = access };
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&buf->lock);
+	for (i = 0; i < buf->nr_ranges; i++) {
+		acc.addr = buf->ranges[i].addr;
+		acc.len = buf->ranges[i].len;
+		ret = buf->sec->ops->grant(buf->sec, buf->sec_ctx, &acc);
+		if (ret) {
+			pr_err("buffer %lu: %s refused %s access: %d\n",
+			       smaf_ino(buf), buf->sec->name,
+			       dev ? dev_name(dev) : "CPU", ret);
+			smaf_secure_revoke_n(buf, dev, access, i);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * smaf_secure_revoke() - undo one smaf_secure_grant()
+ * @buf: the buffer
+ * @dev: as granted
+ * @access: as granted
+ *
+ * Context: Process context, buffer lock held.
+ */
+void smaf_secure_revoke(struct smaf_buffer *buf, struct device *dev,
+			unsigned int access)
+{
+	lockdep_assert_held(&buf->lock);
+	smaf_secure_revoke_n(buf, dev, access, buf->nr_ranges);
+}
+
+/**
+ * smaf_secure_cpu_begin() - open a CPU access bracket on a secure buffer
+ * @buf: a secure buffer with memory
+ * @access: SMAF_ACCESS_* bits
+ *
+ * Context: Process context, buffer lock held.
+ * Return: 0 or the secure module's refusal.
+ */
+int smaf_secure_cpu_begin(struct smaf_buffer *buf, unsigned int access)
+{
+	int ret = smaf_secure_grant(buf, NULL, access);
+
+	if (!ret)
+		buf->cpu_sync_grants[access]++;
+	return ret;
+}
+
+/**
+ * smaf_secure_cpu_end() - close a bracket opened by smaf_secure_cpu_begin()
+ * @buf: the buffer
+ * @access: as opened; nothing happens when no such bracket is open
+ *
+ * Context: Process context, buffer lock held.
+ */
+void smaf_secure_cpu_end(struct smaf_buffer *buf, unsigned int access)
+{
+	if (!buf->cpu_sync_grants[access])
+		return;
+	buf->cpu_sync_grants[access]--;
+	smaf_secure_revoke(buf, NULL, access);
+}
+
+/**
+ * smaf_secure_release() - end a buffer's secure life, before its memory
+ *	goes back to the allocator
+ * @buf: the buffer, unreachable by anyone else
+ *
+ * Closes the CPU brackets userspace left open and scrubs the memory.
+ *
+ * Context: Process context.
+ * Return: true when the memory may be freed; false when scrubbing failed
+ * and the memory must be leaked rather than handed out again.
+ */
+bool smaf_secure_release(struct smaf_buffer *buf)
+{
+	unsigned int access;
+	bool reusable = true;
+	int ret;
+
+	if (!buf->secure)
+		return true;
+	if (buf->mem) {
+		mutex_lock(&buf->lock);
+		for (access = 0; access < ARRAY_SIZE(buf->cpu_sync_grants);
+		     access++)
+			while (buf->cpu_sync_grants[access])
+				smaf_secure_cpu_end(buf, access);
+		mutex_unlock(&buf->lock);
+		ret = buf->sec->ops->scrub(buf->sec, buf->sec_ctx,
+					   buf->mem->sgt);
+		if (ret) {
+			pr_err("buffer %lu: scrubbing failed (%d): leaking %zu bytes\n",
+			       smaf_ino(buf), ret, buf->size);
+			reusable = false;
+		}
+	}
+	kfree(buf->ranges);
+	buf->ranges = NULL;
+	buf->sec->ops->destroy_ctx(buf->sec, buf->sec_ctx);
+	smaf_secure_put(buf->sec);
+	return reusable;
+}
