@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Static checks, all fatal: checkpatch --strict on every C file and header
+# of the modules, the UAPI, libsmaf and the tools; then the modules built
+# with W=1 (extra warnings and kernel-doc) and sparse on every file (C=2),
+# warnings as errors. Prints one line per check; exits non-zero on any
+# finding. Takes whatever exists: a missing or empty directory is no error.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP" || exit 1
+KVER=${KVER:-$(scripts/kver.sh)}
+KDIR=${KDIR:-/lib/modules/$KVER/build}
+fail=0
+
+# Kernel-side and userspace-side sources, generated files excluded.
+KERNEL_DIRS=(core alloc secure tests/testdev include)
+USER_DIRS=(lib tools)
+sources() {
+	local d
+	for d in "$@"; do
+		[ -d "$d" ] || continue
+		find "$d" -type f \( -name '*.c' -o -name '*.h' \) \
+			! -name '*.mod.c' ! -path '*/bin/*'
+	done | LC_ALL=C sort
+}
+
+# --- checkpatch, from Debian's linux-source-6.1 (with spelling.txt and
+# const_structs.checkpatch beside it); options in .checkpatch.conf.
+if ! KSRC=$(scripts/kernel-source.sh); then
+	echo "lint: checkpatch: FAILED (no linux-source-6.1; run 'make deps' as root)"
+	exit 1
+fi
+CHECKPATCH="perl $KSRC/scripts/checkpatch.pl --no-tree --strict --terse"
+CHECKPATCH="$CHECKPATCH --max-line-length=80 --show-types"
+# Userspace code (lib/, tools/) uses <stdint.h> types: u64 and friends do
+# not exist there.
+USER_IGNORES="--ignore PREFER_KERNEL_TYPES"
+
+n=0
+bad=0
+run_checkpatch() {
+	local f extra=$1
+	shift
+	for f in "$@"; do
+		n=$((n + 1))
+		# shellcheck disable=SC2086 # option lists
+		$CHECKPATCH $extra -f "$f" | grep -v '^total: '
+		[ "${PIPESTATUS[0]}" -eq 0 ] || bad=$((bad + 1))
+	done
+}
+mapfile -t kfiles < <(sources "${KERNEL_DIRS[@]}")
+mapfile -t ufiles < <(sources "${USER_DIRS[@]}")
+run_checkpatch "" "${kfiles[@]}"
+run_checkpatch "$USER_IGNORES" "${ufiles[@]}"
+# checkpatch caches CamelCase names of include/ in the current directory.
+rm -f .checkpatch-camelcase.*
+if [ "$bad" -eq 0 ]; then
+	echo "lint: checkpatch --strict: OK ($n files)"
+else
+	echo "lint: checkpatch --strict: FAILED ($bad of $n files)"
+	fail=1
+fi
+
+# --- the modules with W=1 (kernel-doc included), sparse (C=2: every file,
+# not only rebuilt ones) and -Werror, built from a copy of the sources in
+# build/lint so that the normal build's objects stay as they are.
+mapfile -t msrc < <(sources core alloc secure tests/testdev)
+if [ "${#msrc[@]}" -eq 0 ] || [ ! -e Kbuild ]; then
+	echo "lint: W=1 C=2 -Werror build: skipped (no module sources)"
+elif [ ! -e "$KDIR/Makefile" ]; then
+	echo "lint: W=1 C=2 -Werror build: FAILED (no headers in $KDIR;" \
+	     "run 'make deps' as root)"
+	fail=1
+else
+	LINT=$TOP/build/lint
+	rm -rf "$LINT"
+	mkdir -p "$LINT"
+	find Kbuild core alloc secure tests/testdev include -type f \
+		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
+		! -name '*.mod.c' ! -path '*/bin/*' -print0 2>/dev/null |
+		cpio -pdm --null --quiet "$LINT"
+	if KCFLAGS=-Werror KDOC_WERROR=1 make -s -C "$KDIR" M="$LINT" \
+		W=1e C=2 CF=-Wsparse-error modules >"$LINT.log" 2>&1 &&
+	   ! grep -q 'warning:\|error:' "$LINT.log"; then
+		echo "lint: W=1 C=2 -Werror build: OK"
+	else
+		sed "s|$LINT/||g" "$LINT.log"
+		echo "lint: W=1 C=2 -Werror build: FAILED (sparse, compiler" \
+		     "or kernel-doc findings above)"
+		fail=1
+	fi
+fi
+
+exit "$fail"
