@@ -6,7 +6,7 @@
  * It serves any set of devices that can all reach the memory it hands
  * out: it allocates for the lowest DMA limit among them, so it needs only
  * that limit to cover the low 4 GiB. Without CMA the page allocator caps a
- * contiguous block at 4 MiB, and larger buffers are not matched.
+ * contiguous block at 4 MiB, which it declares as its largest buffer.
  */
 
 #define pr_fmt(fmt) "smaf-cma: " fmt
@@ -41,26 +41,12 @@ static struct platform_device *smaf_cma_pdev;
 /* Serialises setting smaf_cma_pdev's coherent mask and allocating. */
 static DEFINE_MUTEX(smaf_cma_lock);
 
-static size_t smaf_cma_max_size(void)
-{
-	if (IS_ENABLED(CONFIG_DMA_CMA))
-		return SIZE_MAX;
-	return PAGE_SIZE << (MAX_ORDER - 1);
-}
-
 /* The largest DMA_BIT_MASK() not above @limit. */
 static u64 smaf_cma_mask(u64 limit)
 {
 	if (limit == U64_MAX)
 		return DMA_BIT_MASK(64);
 	return DMA_BIT_MASK(ilog2(limit + 1));
-}
-
-static bool smaf_cma_match(struct smaf_allocator *alloc,
-			   const struct smaf_request *req)
-{
-	return req->dma_limit >= DMA_BIT_MASK(32) &&
-	       req->size <= smaf_cma_max_size();
 }
 
 static struct smaf_mem *smaf_cma_allocate(struct smaf_allocator *alloc,
@@ -76,7 +62,8 @@ static struct smaf_mem *smaf_cma_allocate(struct smaf_allocator *alloc,
 	m->size = req->size;
 
 	mutex_lock(&smaf_cma_lock);
-	ret = dma_set_coherent_mask(dev, smaf_cma_mask(req->dma_limit));
+	ret = dma_set_coherent_mask(dev,
+				    smaf_cma_mask(req->constraints.dma_limit));
 	if (!ret) {
 		/* dma_alloc_attrs() returns zeroed memory. */
 		m->vaddr = dma_alloc_attrs(dev, m->size, &m->dma,
@@ -112,7 +99,6 @@ static void smaf_cma_release(struct smaf_allocator *alloc,
 }
 
 static const struct smaf_allocator_ops smaf_cma_ops = {
-	.match = smaf_cma_match,
 	.allocate = smaf_cma_allocate,
 	.release = smaf_cma_release,
 };
@@ -120,6 +106,9 @@ static const struct smaf_allocator_ops smaf_cma_ops = {
 static struct smaf_allocator smaf_cma_allocator = {
 	.name = "smaf-cma",
 	.ranking = 0,
+	.contiguous = true,
+	/* ZONE_DMA (16 MiB on x86) is left to legacy devices. */
+	.min_dma_limit = DMA_BIT_MASK(32),
 	.secure_capable = true,
 	.ops = &smaf_cma_ops,
 	.owner = THIS_MODULE,
@@ -137,6 +126,9 @@ static int __init smaf_cma_init(void)
 					DMA_BIT_MASK(64));
 	if (ret)
 		goto out_unregister_pdev;
+	/* Without CMA, the page allocator's largest block caps a buffer. */
+	if (!IS_ENABLED(CONFIG_DMA_CMA))
+		smaf_cma_allocator.max_size = PAGE_SIZE << (MAX_ORDER - 1);
 	ret = smaf_register_allocator(&smaf_cma_allocator);
 	if (ret)
 		goto out_unregister_pdev;

@@ -16,22 +16,12 @@
 #include <linux/highmem.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "smaf-internal.h"
-
-/**
- * struct smaf_attachment - one device attached to a buffer
- * @dev: the attached device
- * @node: entry in &smaf_buffer.attachments; protected by &smaf_buffer.lock
- * @mappings: &struct smaf_mapping list; protected by &smaf_buffer.lock
- */
-struct smaf_attachment {
-	struct device *dev;
-	struct list_head node;
-	struct list_head mappings;
-};
 
 /**
  * struct smaf_mapping - one active device mapping
@@ -88,232 +78,22 @@ static unsigned int smaf_cpu_access(enum dma_data_direction dir)
 
 static const struct dma_buf_ops smaf_dmabuf_ops;
 
-static void smaf_log_devices(struct smaf_buffer *buf, const char *what)
+static unsigned long smaf_ino(struct smaf_buffer *buf)
 {
-	struct smaf_attachment *a;
-
-	list_for_each_entry(a, &buf->attachments, node)
-		pr_err("buffer %lu: %s: %s (DMA limit %#llx)\n",
-		       file_inode(buf->dmabuf->file)->i_ino, what,
-		       dev_name(a->dev), smaf_device_dma_limit(a->dev));
+	return file_inode(buf->dmabuf->file)->i_ino;
 }
 
-/* Can @dev reach every byte of @sgt through dma-direct (or an IOMMU)? */
-static bool smaf_reachable(struct sg_table *sgt, struct device *dev)
-{
-	struct scatterlist *sg;
-	int i;
-
-	if (device_iommu_mapped(dev))
-		return true;
-	if (!dev->dma_mask)
-		return false;
-	for_each_sgtable_sg(sgt, sg, i)
-		if (!dma_capable(dev, phys_to_dma(dev, sg_phys(sg)),
-				 sg->length, true))
-			return false;
-	return true;
-}
-
-static int smaf_request_init(struct smaf_buffer *buf,
-			     struct smaf_request *req)
-{
-	struct smaf_attachment *a;
-	struct device **devs;
-	unsigned int n = 0;
-
-	lockdep_assert_held(&buf->lock);
-	req->size = buf->size;
-	req->secure = buf->secure;
-	req->dma_limit = U64_MAX;
-	req->nr_devs = buf->nr_attachments;
-	req->devs = NULL;
-	if (!req->nr_devs)
-		return 0;
-
-	devs = kcalloc(req->nr_devs, sizeof(*devs), GFP_KERNEL);
-	if (!devs)
-		return -ENOMEM;
-	list_for_each_entry(a, &buf->attachments, node) {
-		devs[n++] = a->dev;
-		req->dma_limit = min(req->dma_limit,
-				     smaf_device_dma_limit(a->dev));
-	}
-	req->devs = devs;
-	return 0;
-}
-
-/* Check that an allocator kept its promise to every attached device. */
-static bool smaf_mem_serves_all(struct smaf_buffer *buf, struct smaf_mem *mem)
-{
-	struct smaf_attachment *a;
-
-	list_for_each_entry(a, &buf->attachments, node)
-		if (!smaf_reachable(mem->sgt, a->dev))
-			return false;
-	return true;
-}
-
-static bool smaf_reserve_bytes(size_t size)
-{
-	u64 total = atomic64_add_return(size, &smaf_stats.allocated_bytes);
-
-	if (total <= READ_ONCE(smaf_max_total_size))
-		return true;
-	atomic64_sub(size, &smaf_stats.allocated_bytes);
-	return false;
-}
-
-/*
- * Try one pinned allocator. On success the buffer owns the memory and the
- * module reference; on failure the caller still owns the reference.
- */
-static int smaf_try_allocator(struct smaf_buffer *buf,
-			      struct smaf_allocator *alloc,
-			      const struct smaf_request *req)
-{
-	struct smaf_mem *mem;
-	u64 bytes;
-
-	mem = alloc->ops->allocate(alloc, req);
-	if (IS_ERR(mem)) {
-		atomic_inc(&alloc->failures);
-		return PTR_ERR(mem);
-	}
-	if (!smaf_mem_serves_all(buf, mem)) {
-		pr_err("allocator %s returned memory a device cannot reach\n",
-		       alloc->name);
-		alloc->ops->release(alloc, mem);
-		atomic_inc(&alloc->failures);
-		return -EIO;
-	}
-	buf->mem = mem;
-	buf->alloc = alloc;
-	atomic_inc(&alloc->buffers);
-	bytes = atomic64_add_return(buf->size, &alloc->bytes);
-	if (bytes > atomic64_read(&alloc->peak_bytes))
-		atomic64_set(&alloc->peak_bytes, bytes);
-	atomic64_inc(&smaf_stats.allocated_buffers);
-	return 0;
-}
-
-static int smaf_alloc_forced(struct smaf_buffer *buf,
-			     const struct smaf_request *req)
-{
-	struct smaf_allocator *alloc = buf->forced;
-	int ret;
-
-	if (req->secure && !alloc->secure_capable) {
-		pr_err("buffer %lu: allocator %s cannot hold secure memory\n",
-		       file_inode(buf->dmabuf->file)->i_ino, alloc->name);
-		return -ENODEV;
-	}
-	if (!alloc->ops->match(alloc, req)) {
-		pr_err("buffer %lu: allocator %s cannot serve its devices\n",
-		       file_inode(buf->dmabuf->file)->i_ino, alloc->name);
-		smaf_log_devices(buf, "attached");
-		return -ENODEV;
-	}
-	/* The buffer already pins @alloc through @forced: take one more. */
-	__module_get(alloc->owner);
-	ret = smaf_try_allocator(buf, alloc, req);
-	if (ret)
-		module_put(alloc->owner);
-	return ret;
-}
-
-static int smaf_alloc_best(struct smaf_buffer *buf,
-			   const struct smaf_request *req)
-{
-	struct smaf_allocator **cands;
-	unsigned int i, n;
-	int ret = -ENODEV;
-
-	cands = smaf_allocator_candidates(req, &n);
-	if (IS_ERR(cands))
-		return PTR_ERR(cands);
-	for (i = 0; i < n; i++) {
-		if (ret != -ENODEV && ret != -ENOMEM && ret != -EIO)
-			break;
-		ret = smaf_try_allocator(buf, cands[i], req);
-		if (!ret)
-			cands[i] = NULL;
-	}
-	for (i = 0; i < n; i++)
-		smaf_allocator_put(cands[i]);
-	kfree(cands);
-
-	if (!n) {
-		pr_err("buffer %lu: no allocator can serve %zu bytes for its devices\n",
-		       file_inode(buf->dmabuf->file)->i_ino, buf->size);
-		smaf_log_devices(buf, "attached");
-	}
-	return ret;
-}
-
-static void smaf_buffer_depopulate(struct smaf_buffer *buf)
-{
-	struct smaf_allocator *alloc = buf->alloc;
-
-	if (!buf->mem)
-		return;
-	alloc->ops->release(alloc, buf->mem);
-	atomic_dec(&alloc->buffers);
-	atomic64_sub(buf->size, &alloc->bytes);
-	module_put(alloc->owner);
-	buf->mem = NULL;
-	buf->alloc = NULL;
-	atomic64_dec(&smaf_stats.allocated_buffers);
-	atomic64_sub(buf->size, &smaf_stats.allocated_bytes);
-}
-
-/*
- * Give the buffer memory if it has none yet. Called by every path that
- * needs memory; the buffer lock makes two racing first users allocate once.
- */
-static int smaf_buffer_populate(struct smaf_buffer *buf)
-{
-	struct smaf_request req;
-	int ret;
-
-	lockdep_assert_held(&buf->lock);
-	if (buf->mem)
-		return 0;
-
-	ret = smaf_request_init(buf, &req);
-	if (ret)
-		return ret;
-	if (!smaf_reserve_bytes(buf->size)) {
-		pr_err("buffer %lu: %zu bytes would pass max_total_size (%llu)\n",
-		       file_inode(buf->dmabuf->file)->i_ino, buf->size,
-		       READ_ONCE(smaf_max_total_size));
-		ret = -ENOMEM;
-		goto out_free_devs;
-	}
-
-	if (buf->forced)
-		ret = smaf_alloc_forced(buf, &req);
-	else
-		ret = smaf_alloc_best(buf, &req);
-	if (ret) {
-		atomic64_sub(buf->size, &smaf_stats.allocated_bytes);
-		goto out_free_devs;
-	}
-	if (buf->secure) {
-		ret = smaf_secure_ranges_init(buf);
-		if (ret)
-			smaf_buffer_depopulate(buf);
-	}
-out_free_devs:
-	kfree(req.devs);
-	return ret;
-}
+/* Protects smaf_buffers; see DOC: locking in smaf-core.c. */
+static DEFINE_MUTEX(smaf_buffers_lock);
+/* Every live buffer, oldest first, for debugfs. */
+static LIST_HEAD(smaf_buffers);
 
 static int smaf_attach(struct dma_buf *dmabuf,
 		       struct dma_buf_attachment *attachment)
 {
 	struct smaf_buffer *buf = dmabuf->priv;
 	struct smaf_attachment *a;
+	const char *why;
 	int ret = 0;
 
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
@@ -323,12 +103,10 @@ static int smaf_attach(struct dma_buf *dmabuf,
 	INIT_LIST_HEAD(&a->mappings);
 
 	mutex_lock(&buf->lock);
-	if (buf->mem && !smaf_reachable(buf->mem->sgt, a->dev)) {
-		dev_err(a->dev, "smaf: cannot attach buffer %lu: its %s memory lies beyond the device's DMA limit %#llx\n",
-			file_inode(dmabuf->file)->i_ino, buf->alloc->name,
-			smaf_device_dma_limit(a->dev));
-		ret = -EBUSY;
-		goto out_unlock;
+	if (buf->mem && !smaf_mem_serves(buf, a->dev, &why)) {
+		ret = smaf_mem_migrate(buf, a->dev, why);
+		if (ret)
+			goto out_unlock;
 	}
 	list_add_tail(&a->node, &buf->attachments);
 	buf->nr_attachments++;
@@ -375,19 +153,55 @@ static void smaf_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
-static int smaf_sgt_copy(struct sg_table *dst, struct sg_table *src)
+/*
+ * Cut one entry of the buffer's page list into segments @dev can take (at
+ * most its max segment size, never across its segment boundary), writing
+ * them from @d on, or only counting them when @d is NULL.
+ */
+static unsigned int smaf_sgt_split(struct scatterlist *s,
+				   struct scatterlist **d, struct device *dev)
 {
-	struct scatterlist *s, *d;
+	unsigned long boundary = dma_get_seg_boundary(dev);
+	unsigned int max = dma_get_max_seg_size(dev), n = 0;
+	phys_addr_t addr = sg_phys(s);
+	size_t off = 0, len;
+
+	if (device_iommu_mapped(dev))
+		max = UINT_MAX, boundary = ULONG_MAX;
+	while (off < s->length) {
+		len = min_t(size_t, s->length - off, max);
+		if (boundary != ULONG_MAX)
+			len = min_t(size_t, len,
+				    boundary - ((addr + off) & boundary) + 1);
+		if (*d) {
+			size_t pos = s->offset + off;
+
+			sg_set_page(*d, nth_page(sg_page(s), pos >> PAGE_SHIFT),
+				    len, pos & ~PAGE_MASK);
+			*d = sg_next(*d);
+		}
+		off += len;
+		n++;
+	}
+	return n;
+}
+
+/* Copy the buffer's page list for @dev, cut to what @dev can take. */
+static int smaf_sgt_copy(struct sg_table *dst, struct sg_table *src,
+			 struct device *dev)
+{
+	struct scatterlist *s, *d = NULL;
+	unsigned int n = 0;
 	int ret, i;
 
-	ret = sg_alloc_table(dst, src->orig_nents, GFP_KERNEL);
+	for_each_sgtable_sg(src, s, i)
+		n += smaf_sgt_split(s, &d, dev);
+	ret = sg_alloc_table(dst, n, GFP_KERNEL);
 	if (ret)
 		return ret;
 	d = dst->sgl;
-	for_each_sgtable_sg(src, s, i) {
-		sg_set_page(d, sg_page(s), s->length, s->offset);
-		d = sg_next(d);
-	}
+	for_each_sgtable_sg(src, s, i)
+		smaf_sgt_split(s, &d, dev);
 	return 0;
 }
 
@@ -405,10 +219,10 @@ static struct sg_table *smaf_map_dma_buf(struct dma_buf_attachment *attachment,
 	m->dir = dir;
 
 	mutex_lock(&buf->lock);
-	ret = smaf_buffer_populate(buf);
+	ret = smaf_mem_populate(buf);
 	if (ret)
 		goto out_unlock;
-	ret = smaf_sgt_copy(&m->sgt, buf->mem->sgt);
+	ret = smaf_sgt_copy(&m->sgt, buf->mem->sgt, a->dev);
 	if (ret)
 		goto out_unlock;
 	if (buf->secure) {
@@ -479,7 +293,7 @@ static int smaf_begin_cpu_access(struct dma_buf *dmabuf,
 	int ret;
 
 	mutex_lock(&buf->lock);
-	ret = smaf_buffer_populate(buf);
+	ret = smaf_mem_populate(buf);
 	if (ret)
 		goto out_unlock;
 	if (buf->secure) {
@@ -539,9 +353,41 @@ static void smaf_vm_close(struct vm_area_struct *vma)
 	mutex_unlock(&buf->lock);
 }
 
+/* The page at page offset @pgoff of some memory. */
+static struct page *smaf_mem_page(struct sg_table *sgt, pgoff_t pgoff)
+{
+	struct sg_page_iter piter;
+
+	for_each_sgtable_page(sgt, &piter, pgoff)
+		return sg_page_iter_page(&piter);
+	return NULL;
+}
+
+/*
+ * mmap() maps every page up front; a fault happens only after a migration
+ * zapped the page tables, and maps the page of the new memory.
+ */
+static vm_fault_t smaf_vm_fault(struct vm_fault *vmf)
+{
+	struct smaf_cpu_map *cm = vmf->vma->vm_private_data;
+	struct smaf_buffer *buf = cm->buf;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	struct page *page = NULL;
+
+	mutex_lock(&buf->lock);
+	if (buf->mem && vmf->pgoff < buf->size >> PAGE_SHIFT)
+		page = smaf_mem_page(buf->mem->sgt, vmf->pgoff);
+	if (page)
+		ret = vmf_insert_pfn(vmf->vma, vmf->address,
+				     page_to_pfn(page));
+	mutex_unlock(&buf->lock);
+	return ret;
+}
+
 static const struct vm_operations_struct smaf_vm_ops = {
 	.open = smaf_vm_open,
 	.close = smaf_vm_close,
+	.fault = smaf_vm_fault,
 };
 
 /* Map the pages from page offset @pgoff on into @vma, entry by entry. */
@@ -580,7 +426,7 @@ static int smaf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	struct smaf_cpu_map *cm;
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED)) {
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
 		smaf_refuse("buffer %lu: private mappings are refused\n",
 			    file_inode(dmabuf->file)->i_ino);
 		return -EINVAL;
@@ -601,7 +447,7 @@ static int smaf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 		cm->access |= SMAF_ACCESS_WRITE;
 
 	mutex_lock(&buf->lock);
-	ret = smaf_buffer_populate(buf);
+	ret = smaf_mem_populate(buf);
 	if (ret)
 		goto out_unlock;
 	if (buf->secure) {
@@ -658,7 +504,7 @@ static int smaf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	int ret;
 
 	mutex_lock(&buf->lock);
-	ret = smaf_buffer_populate(buf);
+	ret = smaf_mem_populate(buf);
 	if (ret)
 		goto out_unlock;
 	if (buf->secure) {
@@ -710,8 +556,16 @@ static void smaf_release(struct dma_buf *dmabuf)
 {
 	struct smaf_buffer *buf = dmabuf->priv;
 
+	unsigned int i;
+
+	mutex_lock(&smaf_buffers_lock);
+	list_del(&buf->node);
+	mutex_unlock(&smaf_buffers_lock);
+
 	if (smaf_secure_release(buf))
-		smaf_buffer_depopulate(buf);
+		smaf_mem_depopulate(buf);
+	for (i = 0; i < buf->nr_consumers; i++)
+		put_device(buf->consumers[i]);
 	smaf_allocator_put(buf->forced);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
@@ -758,6 +612,8 @@ struct smaf_buffer *smaf_buffer_create(size_t size, u32 flags,
 	INIT_LIST_HEAD(&buf->attachments);
 	buf->size = size;
 	buf->forced = forced;
+	buf->pid = task_tgid_nr(current);
+	get_task_comm(buf->comm, current);
 
 	exp_info.exp_name = "smaf";
 	exp_info.owner = THIS_MODULE;
@@ -778,6 +634,9 @@ struct smaf_buffer *smaf_buffer_create(size_t size, u32 flags,
 	 */
 	buf->dmabuf = dmabuf;
 	atomic64_inc(&smaf_stats.buffers);
+	mutex_lock(&smaf_buffers_lock);
+	list_add_tail(&buf->node, &smaf_buffers);
+	mutex_unlock(&smaf_buffers_lock);
 	return buf;
 }
 
@@ -823,9 +682,120 @@ void smaf_buffer_fill_info(struct smaf_buffer *buf,
 	info->attachments = buf->nr_attachments;
 	info->device_mappings = buf->nr_device_maps;
 	info->cpu_mappings = buf->nr_vmas + buf->vmap_count;
-	info->migrations = 0;
+	info->migrations = buf->migrations;
 	alloc = buf->alloc ? buf->alloc : buf->forced;
 	if (alloc)
 		strscpy_pad(info->allocator, alloc->name, SMAF_NAME_LEN);
+	info->consumers = buf->nr_consumers;
+	info->id = smaf_ino(buf);
 	mutex_unlock(&buf->lock);
+}
+
+/**
+ * smaf_buffer_add_consumer() - declare a device that will use a buffer
+ * @buf: the buffer
+ * @name: the device's "bus:device" name
+ *
+ * Context: Process context. Takes and releases the buffer lock.
+ * Return: 0, -ENOENT for an unknown device, -EBUSY once memory exists,
+ * -EEXIST when already declared, -ENOSPC when the list is full.
+ */
+int smaf_buffer_add_consumer(struct smaf_buffer *buf, const char *name)
+{
+	struct device *dev = smaf_device_find(name);
+	unsigned int i;
+	int ret = 0;
+
+	if (IS_ERR(dev)) {
+		smaf_refuse("buffer %lu: no device %s\n", smaf_ino(buf), name);
+		return PTR_ERR(dev);
+	}
+	mutex_lock(&buf->lock);
+	if (buf->mem) {
+		smaf_refuse("buffer %lu: consumer declared after allocation\n",
+			    smaf_ino(buf));
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	for (i = 0; i < buf->nr_consumers; i++)
+		if (buf->consumers[i] == dev)
+			ret = -EEXIST;
+	if (!ret && buf->nr_consumers == SMAF_MAX_CONSUMERS)
+		ret = -ENOSPC;
+	if (ret) {
+		smaf_refuse("buffer %lu: cannot add consumer %s: %d\n",
+			    smaf_ino(buf), name, ret);
+		goto out_unlock;
+	}
+	buf->consumers[buf->nr_consumers++] = dev;
+	dev = NULL;	/* the buffer keeps the reference */
+out_unlock:
+	mutex_unlock(&buf->lock);
+	put_device(dev);
+	return ret;
+}
+
+static void smaf_buffer_show_devs(struct seq_file *s, struct smaf_buffer *buf)
+{
+	char name[SMAF_DEVICE_NAME_LEN];
+	struct smaf_attachment *a;
+	unsigned int i;
+
+	seq_puts(s, " attached=");
+	list_for_each_entry(a, &buf->attachments, node) {
+		smaf_device_name(a->dev, name);
+		seq_printf(s, "%s%s", name,
+			   list_is_last(&a->node, &buf->attachments) ?
+			   "" : ",");
+	}
+	if (list_empty(&buf->attachments))
+		seq_puts(s, "-");
+	seq_puts(s, " declared=");
+	for (i = 0; i < buf->nr_consumers; i++) {
+		smaf_device_name(buf->consumers[i], name);
+		seq_printf(s, "%s%s", i ? "," : "", name);
+	}
+	if (!buf->nr_consumers)
+		seq_puts(s, "-");
+}
+
+static void smaf_buffer_show(struct seq_file *s, struct smaf_buffer *buf)
+{
+	struct smaf_allocator *alloc;
+
+	mutex_lock(&buf->lock);
+	alloc = buf->alloc ? buf->alloc : buf->forced;
+	seq_printf(s, "id=%lu size=%zu state=%s allocator=%s secure=%d",
+		   smaf_ino(buf), buf->size,
+		   buf->mem ? "allocated" : "unallocated",
+		   alloc ? alloc->name : "-", buf->secure);
+	smaf_buffer_show_devs(s, buf);
+	seq_printf(s, " device_maps=%u cpu_maps=%u migrations=%u pid=%d comm=%s",
+		   buf->nr_device_maps, buf->nr_vmas + buf->vmap_count,
+		   buf->migrations, buf->pid, buf->comm);
+	mutex_unlock(&buf->lock);
+	spin_lock(&buf->dmabuf->name_lock);
+	seq_printf(s, " name=%s\n",
+		   buf->dmabuf->name ? buf->dmabuf->name : "-");
+	spin_unlock(&buf->dmabuf->name_lock);
+}
+
+/**
+ * smaf_buffers_show() - debugfs smaf/buffers: one line per live buffer
+ * @s: the seq_file
+ * @unused: unused
+ *
+ * Context: Process context. Takes the buffer list lock, then each
+ * buffer's lock in turn.
+ * Return: 0.
+ */
+int smaf_buffers_show(struct seq_file *s, void *unused)
+{
+	struct smaf_buffer *buf;
+
+	mutex_lock(&smaf_buffers_lock);
+	list_for_each_entry(buf, &smaf_buffers, node)
+		smaf_buffer_show(s, buf);
+	mutex_unlock(&smaf_buffers_lock);
+	return 0;
 }

@@ -23,16 +23,19 @@
 /**
  * DOC: locking
  *
- * Two kinds of lock, always taken in this order:
+ * Locks are always taken in this order:
  *
- * 1. &smaf_buffer.lock, one per buffer: its memory, attachments, mappings
- *    and secure flag. The dma-buf core's own locks (dmabuf->lock around
- *    vmap) are taken before it by the dma-buf core.
- * 2. &smaf_registry_lock: the allocator list and the secure module.
+ * 1. smaf_buffers_lock (smaf-buffer.c): the list of live buffers, for
+ *    debugfs.
+ * 2. &smaf_buffer.lock, one per buffer: its memory, attachments, declared
+ *    consumers, mappings and secure state. The dma-buf core's own locks
+ *    (dmabuf->lock around vmap, the mmap lock) are taken before it.
+ * 3. &smaf_registry_lock (allocators and secure module) or
+ *    smaf_rules_lock (smaf-constraints.c), never both.
  *
- * Never take a buffer lock while holding the registry lock. Allocator
- * callbacks run under the buffer lock and must not call back into SMAF.
- * Counters in &smaf_stats and allocator statistics are atomic.
+ * Allocator and secure module callbacks run under a buffer lock and must
+ * not call back into SMAF. Counters in &smaf_stats and allocator
+ * statistics are atomic.
  */
 
 u64 smaf_max_buffer_size = 64ULL << 20;
@@ -82,8 +85,7 @@ int smaf_register_allocator(struct smaf_allocator *alloc)
 
 	if (!alloc || !alloc->name || !alloc->name[0] ||
 	    strnlen(alloc->name, SMAF_NAME_LEN) >= SMAF_NAME_LEN ||
-	    !alloc->ops || !alloc->ops->match || !alloc->ops->allocate ||
-	    !alloc->ops->release) {
+	    !alloc->ops || !alloc->ops->allocate || !alloc->ops->release) {
 		pr_err("refusing an allocator without name or callbacks\n");
 		return -EINVAL;
 	}
@@ -133,27 +135,6 @@ void smaf_unregister_allocator(struct smaf_allocator *alloc)
 EXPORT_SYMBOL_GPL(smaf_unregister_allocator);
 
 /**
- * smaf_device_dma_limit() - highest address a device can reach
- * @dev: the device
- *
- * Context: Any context.
- * Return: the lowest of @dev's streaming mask, coherent mask and bus limit;
- * U64_MAX behind an IOMMU; 0 for a device that cannot do DMA.
- */
-u64 smaf_device_dma_limit(struct device *dev)
-{
-	u64 limit;
-
-	if (device_iommu_mapped(dev))
-		return U64_MAX;
-	if (!dev->dma_mask)
-		return 0;
-	limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
-	return min_not_zero(limit, dev->coherent_dma_mask);
-}
-EXPORT_SYMBOL_GPL(smaf_device_dma_limit);
-
-/**
  * smaf_allocator_get() - find an allocator by name and pin its module
  * @name: NUL-terminated name
  *
@@ -185,6 +166,31 @@ void smaf_allocator_put(struct smaf_allocator *alloc)
 }
 
 /**
+ * smaf_allocator_serves() - can an allocator serve a request?
+ * @alloc: the allocator
+ * @req: the request
+ *
+ * Its declared capabilities must cover the request, then its own match()
+ * (if any) must accept it.
+ *
+ * Context: Process context.
+ * Return: true if it can.
+ */
+bool smaf_allocator_serves(struct smaf_allocator *alloc,
+			   const struct smaf_request *req)
+{
+	if (req->secure && !alloc->secure_capable)
+		return false;
+	if (req->constraints.contiguous && !alloc->contiguous)
+		return false;
+	if (req->constraints.dma_limit < alloc->min_dma_limit)
+		return false;
+	if (alloc->max_size && req->size > alloc->max_size)
+		return false;
+	return !alloc->ops->match || alloc->ops->match(alloc, req);
+}
+
+/**
  * smaf_allocator_candidates() - allocators that accept a request
  * @req: the request
  * @count: set to the number of entries returned
@@ -212,8 +218,7 @@ smaf_allocator_candidates(const struct smaf_request *req, unsigned int *count)
 		return ERR_PTR(-ENOMEM);
 	}
 	list_for_each_entry(alloc, &smaf_allocators, node)
-		if ((alloc->secure_capable || !req->secure) &&
-		    alloc->ops->match(alloc, req) &&
+		if (smaf_allocator_serves(alloc, req) &&
 		    try_module_get(alloc->owner))
 			out[n++] = alloc;
 	mutex_unlock(&smaf_registry_lock);
@@ -221,16 +226,30 @@ smaf_allocator_candidates(const struct smaf_request *req, unsigned int *count)
 	return out;
 }
 
+static void smaf_allocator_fill(struct smaf_allocator *alloc,
+				struct smaf_allocator_info *info)
+{
+	strscpy_pad(info->name, alloc->name, SMAF_NAME_LEN);
+	info->ranking = alloc->ranking;
+	info->caps = (alloc->contiguous ? SMAF_CAP_CONTIGUOUS : 0) |
+		     (alloc->secure_capable ? SMAF_CAP_SECURE : 0);
+	info->max_size = alloc->max_size;
+	info->min_dma_limit = alloc->min_dma_limit;
+	info->buffers = atomic_read(&alloc->buffers);
+	info->bytes = atomic64_read(&alloc->bytes);
+	info->peak_bytes = atomic64_read(&alloc->peak_bytes);
+	info->failures = atomic_read(&alloc->failures);
+}
+
 /**
- * smaf_allocator_info() - describe the allocator at a list position
- * @index: position, highest ranking first
- * @count: set to the number of registered allocators
- * @name: SMAF_NAME_LEN bytes, set to the NUL-padded name
+ * smaf_allocator_describe() - describe the allocator at a list position
+ * @info: &smaf_allocator_info.index selects the allocator; every other
+ *	field is set
  *
  * Context: Process context. Takes and releases the registry lock.
- * Return: 0, or -EINVAL when @index is past the end.
+ * Return: 0, or -EINVAL when the index is past the end (count is set).
  */
-int smaf_allocator_info(u32 index, u32 *count, u8 *name)
+int smaf_allocator_describe(struct smaf_allocator_info *info)
 {
 	struct smaf_allocator *alloc;
 	u32 n = 0;
@@ -238,16 +257,71 @@ int smaf_allocator_info(u32 index, u32 *count, u8 *name)
 
 	mutex_lock(&smaf_registry_lock);
 	list_for_each_entry(alloc, &smaf_allocators, node) {
-		if (n == index) {
-			strscpy_pad(name, alloc->name, SMAF_NAME_LEN);
+		if (n == info->index) {
+			smaf_allocator_fill(alloc, info);
 			ret = 0;
 		}
 		n++;
 	}
 	mutex_unlock(&smaf_registry_lock);
-	*count = n;
+	info->count = n;
 	return ret;
 }
+
+static int smaf_allocators_show(struct seq_file *s, void *unused)
+{
+	struct smaf_allocator_info info = {};
+	struct smaf_allocator *alloc;
+
+	mutex_lock(&smaf_registry_lock);
+	list_for_each_entry(alloc, &smaf_allocators, node) {
+		smaf_allocator_fill(alloc, &info);
+		seq_printf(s, "name=%s ranking=%d contiguous=%d secure=%d max_size=%llu min_dma_limit=%#llx buffers=%llu bytes=%llu peak_bytes=%llu failures=%llu\n",
+			   info.name, info.ranking,
+			   !!(info.caps & SMAF_CAP_CONTIGUOUS),
+			   !!(info.caps & SMAF_CAP_SECURE), info.max_size,
+			   info.min_dma_limit, info.buffers, info.bytes,
+			   info.peak_bytes, info.failures);
+	}
+	mutex_unlock(&smaf_registry_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smaf_allocators);
+
+static int smaf_constraints_show(struct seq_file *s, void *unused)
+{
+	char *buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
+
+	if (!buf)
+		return -ENOMEM;
+	smaf_rules_show(buf, PAGE_SIZE);
+	seq_puts(s, buf);
+	kfree(buf);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smaf_constraints);
+
+static ssize_t constraints_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return smaf_rules_show(buf, PAGE_SIZE);
+}
+
+static ssize_t constraints_store(struct device *dev,
+				 struct device_attribute *attr,
+				 const char *buf, size_t count)
+{
+	int ret = smaf_rules_store(buf);
+
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(constraints);
+
+static struct attribute *smaf_attrs[] = {
+	&dev_attr_constraints.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(smaf);
 
 /**
  * smaf_register_secure() - register the secure module
@@ -353,6 +427,8 @@ bool smaf_secure_check(const struct smaf_access *acc)
 }
 EXPORT_SYMBOL_GPL(smaf_secure_check);
 
+DEFINE_SHOW_ATTRIBUTE(smaf_buffers);
+
 static int smaf_stats_show(struct seq_file *s, void *unused)
 {
 	seq_printf(s, "buffers %lld\n",
@@ -382,6 +458,7 @@ static struct miscdevice smaf_misc = {
 	.name = "smaf",
 	.fops = &smaf_fops,
 	.mode = 0600,
+	.groups = smaf_groups,
 };
 
 static int __init smaf_init(void)
@@ -391,6 +468,12 @@ static int __init smaf_init(void)
 	smaf_debugfs = debugfs_create_dir("smaf", NULL);
 	debugfs_create_file("stats", 0400, smaf_debugfs, NULL,
 			    &smaf_stats_fops);
+	debugfs_create_file("allocators", 0400, smaf_debugfs, NULL,
+			    &smaf_allocators_fops);
+	debugfs_create_file("buffers", 0400, smaf_debugfs, NULL,
+			    &smaf_buffers_fops);
+	debugfs_create_file("constraints", 0400, smaf_debugfs, NULL,
+			    &smaf_constraints_fops);
 
 	/* Userspace can reach SMAF from here on: everything else is ready. */
 	ret = misc_register(&smaf_misc);
@@ -405,6 +488,7 @@ static void __exit smaf_exit(void)
 {
 	misc_deregister(&smaf_misc);
 	debugfs_remove_recursive(smaf_debugfs);
+	smaf_rules_free();
 }
 
 module_init(smaf_init);

@@ -10,6 +10,8 @@
 #include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/smaf.h>
 
 /**
@@ -34,8 +36,23 @@ struct smaf_stats {
 };
 
 extern struct smaf_stats smaf_stats;
+
+/* Most devices one buffer can have declared with SMAF_IOC_ADD_CONSUMER. */
+#define SMAF_MAX_CONSUMERS	16
 extern u64 smaf_max_buffer_size;
 extern u64 smaf_max_total_size;
+
+/**
+ * struct smaf_attachment - one device attached to a buffer
+ * @dev: the attached device
+ * @node: entry in &smaf_buffer.attachments; protected by &smaf_buffer.lock
+ * @mappings: &struct smaf_mapping list; protected by &smaf_buffer.lock
+ */
+struct smaf_attachment {
+	struct device *dev;
+	struct list_head node;
+	struct list_head mappings;
+};
 
 /**
  * struct smaf_range - a physically contiguous part of a buffer's memory
@@ -72,6 +89,12 @@ struct smaf_range {
  * @nr_ranges: entries in @ranges
  * @cpu_sync_grants: CPU access brackets (DMA_BUF_IOCTL_SYNC start) still
  *	open on a secure buffer, by SMAF_ACCESS_* bits
+ * @consumers: devices declared with SMAF_IOC_ADD_CONSUMER, referenced
+ * @nr_consumers: entries in @consumers
+ * @migrations: times the memory moved
+ * @node: entry in the list of live buffers; protected by the list's lock
+ * @pid: thread group that created the buffer; constant
+ * @comm: its command name then; constant
  */
 struct smaf_buffer {
 	struct dma_buf *dmabuf;
@@ -92,6 +115,12 @@ struct smaf_buffer {
 	struct smaf_range *ranges;
 	unsigned int nr_ranges;
 	unsigned int cpu_sync_grants[SMAF_ACCESS_READ + SMAF_ACCESS_WRITE + 1];
+	struct device *consumers[SMAF_MAX_CONSUMERS];
+	unsigned int nr_consumers;
+	unsigned int migrations;
+	struct list_head node;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
 };
 
 /* smaf-core.c: allocator registry */
@@ -100,9 +129,20 @@ struct smaf_allocator *smaf_allocator_get(const char *name);
 void smaf_allocator_put(struct smaf_allocator *alloc);
 struct smaf_secure *smaf_secure_get(void);
 void smaf_secure_put(struct smaf_secure *sec);
+bool smaf_allocator_serves(struct smaf_allocator *alloc,
+			   const struct smaf_request *req);
 struct smaf_allocator **
 smaf_allocator_candidates(const struct smaf_request *req, unsigned int *count);
-int smaf_allocator_info(u32 index, u32 *count, u8 *name);
+int smaf_allocator_describe(struct smaf_allocator_info *info);
+
+/* smaf-constraints.c: what devices need */
+void smaf_device_name(struct device *dev, char *buf);
+void smaf_constraints_merge(struct smaf_constraints *c, struct device *dev);
+void smaf_constraints_describe(struct device *dev, char *buf, size_t len);
+struct device *smaf_device_find(const char *name);
+ssize_t smaf_rules_show(char *buf, size_t len);
+int smaf_rules_store(const char *text);
+void smaf_rules_free(void);
 
 /* smaf-buffer.c: buffers */
 struct smaf_buffer *smaf_buffer_create(size_t size, u32 flags,
@@ -121,6 +161,17 @@ void smaf_secure_cpu_end(struct smaf_buffer *buf, unsigned int access);
 bool smaf_secure_release(struct smaf_buffer *buf);
 void smaf_buffer_fill_info(struct smaf_buffer *buf,
 			   struct smaf_buffer_info *info);
+int smaf_buffer_add_consumer(struct smaf_buffer *buf, const char *name);
+int smaf_buffers_show(struct seq_file *s, void *unused);
+
+/* smaf-alloc.c: giving buffers memory, and moving it */
+bool smaf_mem_reachable(struct sg_table *sgt, struct device *dev);
+bool smaf_mem_serves(struct smaf_buffer *buf, struct device *dev,
+		     const char **why);
+int smaf_mem_populate(struct smaf_buffer *buf);
+void smaf_mem_depopulate(struct smaf_buffer *buf);
+int smaf_mem_migrate(struct smaf_buffer *buf, struct device *dev,
+		     const char *why);
 
 /* smaf-ioctl.c */
 long smaf_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

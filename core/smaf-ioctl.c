@@ -22,7 +22,9 @@
 static_assert(sizeof(struct smaf_create_data) == 128);
 static_assert(sizeof(struct smaf_secure_flag) == 64);
 static_assert(sizeof(struct smaf_info) == 128);
-static_assert(sizeof(struct smaf_buffer_info) == 104);
+static_assert(sizeof(struct smaf_buffer_info) == 120);
+static_assert(sizeof(struct smaf_consumer) == 136);
+static_assert(sizeof(struct smaf_allocator_info) == 128);
 
 /**
  * struct smaf_ioctl_out - a fd a handler reserved, to publish last
@@ -143,6 +145,7 @@ static int smaf_ioctl_set_secure(void *kdata, struct smaf_ioctl_out *out)
 static int smaf_ioctl_get_info(void *kdata, struct smaf_ioctl_out *out)
 {
 	struct smaf_info *info = kdata;
+	struct smaf_allocator_info ai = {};
 	int ret;
 
 	if (info->version || info->reserved1 || info->reserved2 ||
@@ -150,10 +153,15 @@ static int smaf_ioctl_get_info(void *kdata, struct smaf_ioctl_out *out)
 		smaf_refuse("info: version and reserved fields must be 0\n");
 		return -EINVAL;
 	}
-	ret = smaf_allocator_info(info->index, &info->count, info->name);
-	if (ret)
+	ai.index = info->index;
+	ret = smaf_allocator_describe(&ai);
+	info->count = ai.count;
+	if (ret) {
 		smaf_refuse("info: no allocator at index %u\n", info->index);
-	return ret;
+		return ret;
+	}
+	memcpy(info->name, ai.name, SMAF_NAME_LEN);
+	return 0;
 }
 
 static int smaf_ioctl_buffer_info(void *kdata, struct smaf_ioctl_out *out)
@@ -175,11 +183,51 @@ static int smaf_ioctl_buffer_info(void *kdata, struct smaf_ioctl_out *out)
 	return 0;
 }
 
+static int smaf_ioctl_add_consumer(void *kdata, struct smaf_ioctl_out *out)
+{
+	struct smaf_consumer *c = kdata;
+	struct smaf_buffer *buf;
+	struct dma_buf *dmabuf;
+	int ret;
+
+	if (c->flags) {
+		smaf_refuse("add consumer: flags must be 0\n");
+		return -EINVAL;
+	}
+	if (!memchr(c->device, 0, sizeof(c->device))) {
+		smaf_refuse("add consumer: device name lacks a NUL\n");
+		return -ENAMETOOLONG;
+	}
+	buf = smaf_buffer_get(c->fd, &dmabuf);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = smaf_buffer_add_consumer(buf, c->device);
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+static int smaf_ioctl_allocator_info(void *kdata, struct smaf_ioctl_out *out)
+{
+	struct smaf_allocator_info *info = kdata;
+	size_t outs = offsetof(struct smaf_allocator_info, count);
+	int ret;
+
+	if (memchr_inv(&info->count, 0, sizeof(*info) - outs)) {
+		smaf_refuse("allocator info: output fields must be 0\n");
+		return -EINVAL;
+	}
+	ret = smaf_allocator_describe(info);
+	if (ret)
+		smaf_refuse("allocator info: no allocator at index %u\n",
+			    info->index);
+	return ret;
+}
+
 /**
  * struct smaf_ioctl_desc - one ioctl
  * @cmd: the command as this kernel defines it (its size is the kernel's)
- * @min_size: smallest struct a caller may pass: it must hold every field
- *	the kernel needs to report (the new fd, for example)
+ * @min_size: smallest struct a caller may pass: up to the first output
+ *	field every caller needs (the new fd, the count), or the inputs
  * @fn: the handler
  */
 struct smaf_ioctl_desc {
@@ -197,10 +245,15 @@ static const struct smaf_ioctl_desc smaf_ioctls[] = {
 	{ SMAF_IOC_SET_SECURE_FLAG,
 	  offsetofend(struct smaf_secure_flag, secure),
 	  smaf_ioctl_set_secure },
-	{ SMAF_IOC_GET_INFO, offsetofend(struct smaf_info, name),
+	{ SMAF_IOC_GET_INFO, offsetofend(struct smaf_info, count),
 	  smaf_ioctl_get_info },
 	{ SMAF_IOC_BUFFER_INFO, offsetofend(struct smaf_buffer_info, size),
 	  smaf_ioctl_buffer_info },
+	{ SMAF_IOC_ADD_CONSUMER, offsetofend(struct smaf_consumer, flags),
+	  smaf_ioctl_add_consumer },
+	{ SMAF_IOC_ALLOCATOR_INFO,
+	  offsetofend(struct smaf_allocator_info, count),
+	  smaf_ioctl_allocator_info },
 };
 
 /* Publish or drop a fd reserved by a handler, after the copy back. */
@@ -227,7 +280,7 @@ static void smaf_ioctl_finish(struct smaf_ioctl_out *out, bool publish)
  */
 long smaf_ioctl(struct file *file, unsigned int ucmd, unsigned long arg)
 {
-	u64 kdata[128 / sizeof(u64)];
+	u64 kdata[sizeof(struct smaf_consumer) / sizeof(u64)];
 	const struct smaf_ioctl_desc *desc;
 	void __user *uarg = (void __user *)arg;
 	struct smaf_ioctl_out out = {};
@@ -241,7 +294,8 @@ long smaf_ioctl(struct file *file, unsigned int ucmd, unsigned long arg)
 		return -ENOTTY;
 	desc = &smaf_ioctls[array_index_nospec(nr, ARRAY_SIZE(smaf_ioctls))];
 	ksize = _IOC_SIZE(desc->cmd);
-	BUILD_BUG_ON(sizeof(kdata) < sizeof(struct smaf_create_data));
+	BUILD_BUG_ON(sizeof(kdata) < sizeof(struct smaf_create_data) ||
+		     sizeof(kdata) < sizeof(struct smaf_allocator_info));
 	if (usize < desc->min_size) {
 		smaf_refuse("ioctl %u: %zu bytes is too short\n", nr, usize);
 		return -EINVAL;

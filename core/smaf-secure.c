@@ -47,9 +47,9 @@ int smaf_secure_set(struct smaf_buffer *buf, bool secure)
 			    smaf_ino(buf));
 		ret = -EBUSY;
 	} else if (secure && !buf->secure) {
-		ctx = sec->ops->create_ctx(sec, buf->size);
-		if (IS_ERR(ctx)) {
-			ret = PTR_ERR(ctx);
+		ctx = sec->ops->create_ctx(sec, smaf_ino(buf), buf->size);
+		if (IS_ERR_OR_NULL(ctx)) {
+			ret = ctx ? PTR_ERR(ctx) : -ENOMEM;
 			pr_err("buffer %lu: %s refused a context: %d\n",
 			       smaf_ino(buf), sec->name, ret);
 		} else {

@@ -23,21 +23,39 @@
 #include <uapi/linux/smaf.h>
 
 /**
+ * struct smaf_constraints - what memory must be like for its users
+ * @dma_limit: highest physical address every user can reach; U64_MAX when
+ *	nothing limits it
+ * @contiguous: some user needs the whole buffer in one physically
+ *	contiguous range
+ *
+ * A device's constraints come from what the kernel knows of it (DMA and
+ * coherent masks, bus limit, IOMMU) and from what the platform declares
+ * (smaf_declare_constraints(), or the table root edits at run time). A
+ * buffer's constraints merge those of its attached and declared devices:
+ * the lowest limit, and contiguity if any of them needs it. Maximum
+ * segment size and segment boundary are not allocation constraints: the
+ * core splits each device's copy of the page list to respect them.
+ */
+struct smaf_constraints {
+	u64 dma_limit;
+	bool contiguous;
+};
+
+/**
  * struct smaf_request - what one allocation must satisfy
  * @size: bytes to allocate, a non-zero multiple of PAGE_SIZE
- * @dma_limit: highest physical address every device using the buffer can
- *	reach through its DMA mask; U64_MAX when nothing limits it
- * @devs: the devices attached to the buffer when it is allocated
+ * @constraints: the merged constraints of every device using the buffer
+ * @devs: the devices attached to or declared for the buffer
  * @nr_devs: number of entries in @devs (0 when the CPU allocates first)
- * @secure: the memory will hold a secure buffer: only allocators with
- *	&smaf_allocator.secure_capable are asked
+ * @secure: the memory will hold a secure buffer
  *
  * Built by the core under the buffer's lock; valid only during the call
  * that receives it.
  */
 struct smaf_request {
 	size_t size;
-	u64 dma_limit;
+	struct smaf_constraints constraints;
 	struct device * const *devs;
 	unsigned int nr_devs;
 	bool secure;
@@ -60,10 +78,10 @@ struct smaf_allocator;
 
 /**
  * struct smaf_allocator_ops - callbacks of an allocator plugin
- * @match: required. Returns true when the allocator can serve @req: every
- *	device in &smaf_request.devs must be able to reach the memory it would
- *	hand out. Process context, called with the buffer's lock held; must
- *	not allocate the memory.
+ * @match: optional. Called only for requests the allocator's declared
+ *	capabilities (&struct smaf_allocator) already cover; returns false to
+ *	refuse one for a reason of its own. Process context, called with the
+ *	buffer's lock held; must not allocate the memory.
  * @allocate: required. Allocates &smaf_request.size bytes of zeroed memory
  *	that every device of @req can reach. Returns the memory or an
  *	ERR_PTR(), never NULL. Process context, may sleep, called with the
@@ -84,8 +102,12 @@ struct smaf_allocator_ops {
  * @name: unique name, shorter than SMAF_NAME_LEN; userspace forces an
  *	allocator by this name
  * @ranking: larger is tried first when SMAF chooses
- * @secure_capable: the memory can be protected by the secure module (for
- *	example, it has no other mapping the firewall cannot cover)
+ * @contiguous: every buffer is one physically contiguous range
+ * @min_dma_limit: the lowest device DMA limit it can serve: it hands out
+ *	memory below any limit at or above this one
+ * @max_size: largest buffer it can allocate, in bytes; 0 for no limit
+ * @secure_capable: its memory can be protected by the secure module (few,
+ *	large ranges a memory firewall can cover)
  * @ops: callbacks
  * @owner: the module providing @ops (THIS_MODULE); pinned while a buffer
  *	may use the allocator
@@ -100,6 +122,9 @@ struct smaf_allocator_ops {
 struct smaf_allocator {
 	const char *name;
 	int ranking;
+	bool contiguous;
+	u64 min_dma_limit;
+	size_t max_size;
 	bool secure_capable;
 	const struct smaf_allocator_ops *ops;
 	struct module *owner;
@@ -113,7 +138,10 @@ struct smaf_allocator {
 
 int smaf_register_allocator(struct smaf_allocator *alloc);
 void smaf_unregister_allocator(struct smaf_allocator *alloc);
-u64 smaf_device_dma_limit(struct device *dev);
+void smaf_device_constraints(struct device *dev, struct smaf_constraints *c);
+int smaf_declare_constraints(struct device *dev,
+			     const struct smaf_constraints *c);
+void smaf_forget_constraints(struct device *dev);
 
 /* Kinds of access, from the requester's point of view. */
 #define SMAF_ACCESS_READ	0x1	/* the requester reads the memory */
@@ -137,10 +165,10 @@ struct smaf_secure;
 
 /**
  * struct smaf_secure_ops - callbacks of the secure module
- * @create_ctx: required. A buffer of @size bytes became secure (before it
- *	has memory). Returns a context for the other callbacks, or an
- *	ERR_PTR() that makes SMAF_IOC_SET_SECURE_FLAG fail with its errno.
- *	Process context.
+ * @create_ctx: required. The buffer @id (its &smaf_buffer_info.id) of
+ *	@size bytes became secure, before it has memory. Returns a context
+ *	for the other callbacks, never NULL, or an ERR_PTR() that makes
+ *	SMAF_IOC_SET_SECURE_FLAG fail with its errno. Process context.
  * @destroy_ctx: required. The buffer was freed, or its flag cleared before
  *	allocation. Every grant made in @ctx has been revoked and its memory
  *	scrubbed. Process context.
@@ -161,11 +189,10 @@ struct smaf_secure;
  * @check: optional. May @acc's requester reach @acc's range right now?
  *	Returns true or false; does not change any state. Used by device
  *	models (smaf_secure_check()) to refuse an access the way a hardware
- *	firewall stops a bus master. Any context where the module's own
- *	locking allows it; called without SMAF locks.
+ *	firewall stops a bus master. Process context, without SMAF locks.
  */
 struct smaf_secure_ops {
-	void *(*create_ctx)(struct smaf_secure *sec, size_t size);
+	void *(*create_ctx)(struct smaf_secure *sec, u64 id, size_t size);
 	void (*destroy_ctx)(struct smaf_secure *sec, void *ctx);
 	int (*grant)(struct smaf_secure *sec, void *ctx,
 		     const struct smaf_access *acc);

@@ -30,7 +30,10 @@
  * - The kernel dispatches on the ioctl number and copies the size that the
  *   caller's command encodes: a shorter struct reads its missing trailing
  *   fields as 0, a longer struct must have its extra bytes zeroed (-E2BIG
- *   otherwise), and only the caller's size is copied back.
+ *   otherwise), and only the caller's size is copied back. A struct must
+ *   reach at least the end of: CREATE's fd, the secure flag's secure,
+ *   GET_INFO's count, BUFFER_INFO's size, ADD_CONSUMER's flags,
+ *   ALLOCATOR_INFO's count; a shorter one gives -EINVAL.
  * - An ioctl with another magic or an unknown number fails with -ENOTTY.
  * - 32-bit programs use the same layouts through compat_ioctl.
  * - A fd that should name a SMAF buffer fails with -EBADF when it is not an
@@ -131,10 +134,15 @@ struct smaf_info {
  * @device_mappings: out; active dma_buf_map_attachment() mappings
  * @cpu_mappings: out; active CPU mappings: mmap()ed areas plus kernel
  *	vmap() users
- * @migrations: out; times the memory was moved to another allocator
+ * @migrations: out; times the memory was moved to new memory because a
+ *	device that attached later could not reach it
  * @allocator: out; NUL-terminated name of the allocator holding the
  *	memory, or of the allocator forced at creation while none is held yet,
  *	else empty
+ * @consumers: out; devices declared with SMAF_IOC_ADD_CONSUMER
+ * @reserved: must be 0
+ * @id: out; the buffer's id, as debugfs smaf/buffers and the dma-buf's
+ *	inode number (/proc/PID/fdinfo "ino") show it
  *
  * Output fields must be 0 on input.
  */
@@ -149,6 +157,63 @@ struct smaf_buffer_info {
 	__u32 cpu_mappings;
 	__u32 migrations;
 	__u8 allocator[SMAF_NAME_LEN];
+	__u32 consumers;
+	__u32 reserved;
+	__u64 id;
+};
+
+/** SMAF_DEVICE_NAME_LEN - size of a "bus:device" name, NUL included */
+#define SMAF_DEVICE_NAME_LEN	128
+
+/**
+ * struct smaf_consumer - argument of SMAF_IOC_ADD_CONSUMER
+ * @fd: in; a SMAF buffer fd
+ * @flags: in; must be 0
+ * @device: in; NUL-terminated "bus:device" name of a device that will use
+ *	the buffer: "platform:vivid.0", "pci:0000:00:02.0" (the buses
+ *	"platform" and "pci" are known)
+ */
+struct smaf_consumer {
+	__s32 fd;
+	__u32 flags;
+	__u8 device[SMAF_DEVICE_NAME_LEN];
+};
+
+/* Capabilities of an allocator, in &smaf_allocator_info.caps. */
+/** SMAF_CAP_CONTIGUOUS - every buffer is one physically contiguous range */
+#define SMAF_CAP_CONTIGUOUS	(1U << 0)
+/** SMAF_CAP_SECURE - can hold secure buffers */
+#define SMAF_CAP_SECURE		(1U << 1)
+
+/**
+ * struct smaf_allocator_info - argument of SMAF_IOC_ALLOCATOR_INFO
+ * @index: in; position in the allocator list, highest ranking first
+ * @count: out; number of registered allocators
+ * @name: out; NUL-terminated name
+ * @ranking: out; larger is preferred
+ * @caps: out; SMAF_CAP_* bits
+ * @max_size: out; largest buffer it can allocate, 0 for no limit of its own
+ * @min_dma_limit: out; lowest device DMA limit (highest reachable address)
+ *	it can serve
+ * @buffers: out; buffers holding its memory now
+ * @bytes: out; bytes of its memory held now
+ * @peak_bytes: out; highest @bytes since it was registered
+ * @failures: out; allocations it failed
+ *
+ * Output fields must be 0 on input.
+ */
+struct smaf_allocator_info {
+	__u32 index;
+	__u32 count;
+	__u8 name[SMAF_NAME_LEN];
+	__s32 ranking;
+	__u32 caps;
+	__u64 max_size;
+	__u64 min_dma_limit;
+	__u64 buffers;
+	__u64 bytes;
+	__u64 peak_bytes;
+	__u64 failures;
 };
 
 #define SMAF_IOC_MAGIC		'S'
@@ -212,5 +277,27 @@ struct smaf_buffer_info {
  */
 #define SMAF_IOC_BUFFER_INFO \
 	_IOWR(SMAF_IOC_MAGIC, 4, struct smaf_buffer_info)
+
+/**
+ * DOC: SMAF_IOC_ADD_CONSUMER
+ *
+ * Declares, before the buffer has memory, that a device will use it: the
+ * allocation then serves that device's constraints as well as those of the
+ * attached devices, so a pipeline whose importers attach and map at once
+ * still gets memory every stage can use. -EBUSY once memory exists,
+ * -ENOENT for an unknown bus or device, -ENAMETOOLONG for a name without
+ * NUL, -EEXIST when already declared, -ENOSPC past 16 consumers.
+ */
+#define SMAF_IOC_ADD_CONSUMER \
+	_IOWR(SMAF_IOC_MAGIC, 5, struct smaf_consumer)
+
+/**
+ * DOC: SMAF_IOC_ALLOCATOR_INFO
+ *
+ * Describes the allocator at &smaf_allocator_info.index: what it can serve
+ * and its live statistics. An index past the end gives -EINVAL.
+ */
+#define SMAF_IOC_ALLOCATOR_INFO \
+	_IOWR(SMAF_IOC_MAGIC, 6, struct smaf_allocator_info)
 
 #endif /* _UAPI_LINUX_SMAF_H */
