@@ -8,7 +8,10 @@
  * checksum it "as the device": every byte is reached through the DMA
  * addresses of that device's own mapping, translated back to physical
  * addresses the way dma-direct does, never through the exporter's vmap or
- * the page pointers of the sg_table. See smaf-testdev.h for the ABI.
+ * the page pointers of the sg_table. Before every access the registered
+ * SMAF secure module is asked (smaf_secure_check()) whether the device may
+ * reach that memory; a refusal fails the WRITE or CHECKSUM with EACCES, as
+ * a bus error would. See smaf-testdev.h for the ABI.
  *
  * Not for production kernels: root-only, no IOMMU support (DMA addresses
  * are assumed to be dma-direct addresses).
@@ -31,6 +34,7 @@
 #include <linux/sched/signal.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/smaf.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
@@ -54,7 +58,8 @@ static_assert(SMAF_TESTDEV_FROM_DEVICE == DMA_FROM_DEVICE);
  * another lock of this module. Exporter callbacks (attach, map, unmap,
  * detach) may run under it and take the exporter's own locks; the exporter
  * never calls back into this module (its attachments are not dynamic), so
- * there is no reverse order.
+ * there is no reverse order. smaf_secure_check() is called under it too,
+ * and takes only SMAF's registry lock and the secure module's own locks.
  */
 
 static const u64 smaf_testdev_masks[SMAF_TESTDEV_COUNT] = {
@@ -148,14 +153,42 @@ static void smaf_testdev_access_bytes(struct smaf_testdev_access *acc,
 }
 
 /*
+ * Asks SMAF's secure module whether the device may reach [@phys, @phys +
+ * @len) now, as a hardware memory firewall would decide for a bus master.
+ * A refusal fails the access the way a bus error would.
+ */
+static int smaf_testdev_firewall(struct smaf_testdev_access *acc,
+				 phys_addr_t phys, u64 len)
+{
+	struct smaf_access sa = {
+		.dev = acc->dev,
+		.addr = phys,
+		.len = len,
+		.access = acc->write ? SMAF_ACCESS_WRITE : SMAF_ACCESS_READ,
+	};
+
+	if (smaf_secure_check(&sa))
+		return 0;
+	dev_err_ratelimited(acc->dev,
+			    "%s of %llu bytes stopped by the memory firewall\n",
+			    acc->write ? "write" : "read", len);
+	return -EACCES;
+}
+
+/*
  * The device accesses [@addr, @addr + @len) of its DMA address space: each
  * page is found through dma_to_phys(), as dma-direct would translate it.
- * A future access check against SMAF's secure module goes before the call
- * of this function, once per range.
+ * dma-direct translates linearly, so the range is physically contiguous and
+ * the secure module is asked once for all of it, before any byte moves.
  */
 static int smaf_testdev_access_range(struct smaf_testdev_access *acc,
 				     dma_addr_t addr, u64 len)
 {
+	int ret;
+
+	ret = smaf_testdev_firewall(acc, dma_to_phys(acc->dev, addr), len);
+	if (ret)
+		return ret;
 	while (len) {
 		phys_addr_t phys = dma_to_phys(acc->dev, addr);
 		size_t in_page = offset_in_page(phys);
