@@ -66,6 +66,23 @@ char *smaf_get_allocator_name(int index);
  */
 int smaf_buffer_info(int fd, struct smaf_buffer_info *info);
 
+/*
+ * Declares, before @fd has memory, that @device ("platform:vivid.0",
+ * "pci:0000:00:02.0") will use the buffer, so that the allocation also
+ * serves that device's constraints. Returns 0 or a negative errno: -EBUSY
+ * once memory exists, -ENOENT for an unknown bus or device, -ENAMETOOLONG
+ * for a name of SMAF_DEVICE_NAME_LEN bytes or more (without calling the
+ * kernel), -EEXIST when already declared, -ENOSPC past 16 consumers.
+ */
+int smaf_add_consumer(int fd, const char *device);
+
+/*
+ * Fills *@info with the description and live statistics of the allocator
+ * at @index (highest ranking first; info->count is the number of
+ * allocators). Returns 0 or a negative errno (-EINVAL past the end).
+ */
+int smaf_allocator_info(int index, struct smaf_allocator_info *info);
+
 #if defined(__cplusplus)
 }
 #endif
