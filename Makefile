@@ -8,9 +8,9 @@ KVER ?= $(shell $(CURDIR)/scripts/kver.sh)
 KDIR ?= /lib/modules/$(KVER)/build
 export KVER KDIR
 
-.PHONY: all modules lib tools tests deps check demo lint clean
+.PHONY: all modules lib tools tests demo-prog deps check demo lint clean
 
-all: modules lib tools tests
+all: modules lib tools tests demo-prog
 
 modules:
 	@test -n "$(KVER)" || { echo "no Debian 6.1 kernel headers + image found; run 'make deps' as root" >&2; exit 1; }
@@ -24,6 +24,10 @@ tools: lib
 
 tests: lib
 	$(MAKE) -C tests
+
+# The program the VM demo runs (`make demo` runs the VM itself).
+demo-prog: lib
+	$(MAKE) -C demo
 
 # Installs the Debian packages the build, the VM and the checks need.
 deps:
@@ -49,4 +53,5 @@ clean:
 	$(MAKE) -C lib clean
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests clean
+	$(MAKE) -C demo clean
 	rm -rf build
