@@ -21,11 +21,6 @@
 
 #include "smaf-internal.h"
 
-static unsigned long smaf_ino(struct smaf_buffer *buf)
-{
-	return file_inode(buf->dmabuf->file)->i_ino;
-}
-
 /**
  * smaf_mem_reachable() - can a device reach every byte of some memory?
  * @sgt: the memory
@@ -148,7 +143,7 @@ static void smaf_log_refusal(struct smaf_buffer *buf,
 		n += scnprintf(line + n, len - n, "%s%s (%s)", i ? ", " : "",
 			       name, need);
 	}
-	pr_err("buffer %lu: %s %zu bytes%s for: %s\n", smaf_ino(buf), what,
+	pr_err("buffer %lu: %s %zu bytes%s for: %s\n", buf->id, what,
 	       buf->size, req->secure ? " of secure memory" : "",
 	       req->nr_devs ? line : "the CPU only");
 	kfree(line);
@@ -163,7 +158,7 @@ static bool smaf_reserve_bytes(struct smaf_buffer *buf)
 		return true;
 	atomic64_sub(buf->size, &smaf_stats.allocated_bytes);
 	pr_err("buffer %lu: %zu more bytes would pass max_total_size %llu\n",
-	       smaf_ino(buf), buf->size, READ_ONCE(smaf_max_total_size));
+	       buf->id, buf->size, READ_ONCE(smaf_max_total_size));
 	return false;
 }
 
@@ -374,7 +369,7 @@ int smaf_mem_migrate(struct smaf_buffer *buf, struct device *dev,
 	lockdep_assert_held(&buf->lock);
 	if (pinned) {
 		dev_err(dev, "smaf: cannot attach buffer %lu: %s, and %s\n",
-			smaf_ino(buf), why, pinned);
+			buf->id, why, pinned);
 		return -EBUSY;
 	}
 	ret = smaf_request_init(buf, dev, &req);
@@ -389,7 +384,7 @@ int smaf_mem_migrate(struct smaf_buffer *buf, struct device *dev,
 		atomic64_sub(buf->size, &smaf_stats.allocated_bytes);
 		ret = PTR_ERR(mem) == -ENODEV ? -EBUSY : PTR_ERR(mem);
 		dev_err(dev, "smaf: cannot attach buffer %lu: %s, and no memory serves every user: %d\n",
-			smaf_ino(buf), why, ret);
+			buf->id, why, ret);
 		goto out_free_devs;
 	}
 
@@ -402,7 +397,7 @@ int smaf_mem_migrate(struct smaf_buffer *buf, struct device *dev,
 	smaf_mem_install(buf, alloc, mem);
 	buf->migrations++;
 	dev_info(dev, "smaf: buffer %lu moved from %s to %s memory: %s\n",
-		 smaf_ino(buf), old_name, alloc->name, why);
+		 buf->id, old_name, alloc->name, why);
 out_free_devs:
 	kfree(req.devs);
 	return ret;

@@ -78,11 +78,6 @@ static unsigned int smaf_cpu_access(enum dma_data_direction dir)
 
 static const struct dma_buf_ops smaf_dmabuf_ops;
 
-static unsigned long smaf_ino(struct smaf_buffer *buf)
-{
-	return file_inode(buf->dmabuf->file)->i_ino;
-}
-
 /* Protects smaf_buffers; see DOC: locking in smaf-core.c. */
 static DEFINE_MUTEX(smaf_buffers_lock);
 /* Every live buffer, oldest first, for debugfs. */
@@ -166,8 +161,10 @@ static unsigned int smaf_sgt_split(struct scatterlist *s,
 	phys_addr_t addr = sg_phys(s);
 	size_t off = 0, len;
 
-	if (device_iommu_mapped(dev))
-		max = UINT_MAX, boundary = ULONG_MAX;
+	if (device_iommu_mapped(dev)) {
+		max = UINT_MAX;
+		boundary = ULONG_MAX;
+	}
 	while (off < s->length) {
 		len = min_t(size_t, s->length - off, max);
 		if (boundary != ULONG_MAX)
@@ -235,7 +232,7 @@ static struct sg_table *smaf_map_dma_buf(struct dma_buf_attachment *attachment,
 	ret = dma_map_sgtable(a->dev, &m->sgt, dir, m->attrs);
 	if (ret) {
 		dev_err(a->dev, "smaf: cannot map buffer %lu: %d\n",
-			file_inode(buf->dmabuf->file)->i_ino, ret);
+			buf->id, ret);
 		goto out_revoke;
 	}
 	list_add_tail(&m->node, &a->mappings);
@@ -428,12 +425,12 @@ static int smaf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 
 	if (!(vma->vm_flags & VM_MAYSHARE)) {
 		smaf_refuse("buffer %lu: private mappings are refused\n",
-			    file_inode(dmabuf->file)->i_ino);
+			    buf->id);
 		return -EINVAL;
 	}
 	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff) {
 		smaf_refuse("buffer %lu: mapping past its end\n",
-			    file_inode(dmabuf->file)->i_ino);
+			    buf->id);
 		return -EINVAL;
 	}
 
@@ -633,6 +630,7 @@ struct smaf_buffer *smaf_buffer_create(size_t size, u32 flags,
 	 * last reference goes, so later failures only call dma_buf_put().
 	 */
 	buf->dmabuf = dmabuf;
+	buf->id = file_inode(dmabuf->file)->i_ino;
 	atomic64_inc(&smaf_stats.buffers);
 	mutex_lock(&smaf_buffers_lock);
 	list_add_tail(&buf->node, &smaf_buffers);
@@ -687,7 +685,7 @@ void smaf_buffer_fill_info(struct smaf_buffer *buf,
 	if (alloc)
 		strscpy_pad(info->allocator, alloc->name, SMAF_NAME_LEN);
 	info->consumers = buf->nr_consumers;
-	info->id = smaf_ino(buf);
+	info->id = buf->id;
 	mutex_unlock(&buf->lock);
 }
 
@@ -707,13 +705,13 @@ int smaf_buffer_add_consumer(struct smaf_buffer *buf, const char *name)
 	int ret = 0;
 
 	if (IS_ERR(dev)) {
-		smaf_refuse("buffer %lu: no device %s\n", smaf_ino(buf), name);
+		smaf_refuse("buffer %lu: no device %s\n", buf->id, name);
 		return PTR_ERR(dev);
 	}
 	mutex_lock(&buf->lock);
 	if (buf->mem) {
 		smaf_refuse("buffer %lu: consumer declared after allocation\n",
-			    smaf_ino(buf));
+			    buf->id);
 		ret = -EBUSY;
 		goto out_unlock;
 	}
@@ -724,7 +722,7 @@ int smaf_buffer_add_consumer(struct smaf_buffer *buf, const char *name)
 		ret = -ENOSPC;
 	if (ret) {
 		smaf_refuse("buffer %lu: cannot add consumer %s: %d\n",
-			    smaf_ino(buf), name, ret);
+			    buf->id, name, ret);
 		goto out_unlock;
 	}
 	buf->consumers[buf->nr_consumers++] = dev;
@@ -766,7 +764,7 @@ static void smaf_buffer_show(struct seq_file *s, struct smaf_buffer *buf)
 	mutex_lock(&buf->lock);
 	alloc = buf->alloc ? buf->alloc : buf->forced;
 	seq_printf(s, "id=%lu size=%zu state=%s allocator=%s secure=%d",
-		   smaf_ino(buf), buf->size,
+		   buf->id, buf->size,
 		   buf->mem ? "allocated" : "unallocated",
 		   alloc ? alloc->name : "-", buf->secure);
 	smaf_buffer_show_devs(s, buf);

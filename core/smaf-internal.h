@@ -68,6 +68,7 @@ struct smaf_range {
  * struct smaf_buffer - one SMAF buffer, the private data of its dma-buf
  * @dmabuf: the dma-buf exported for this buffer; no reference is held (the
  *	dma-buf owns the buffer and frees it from its release op)
+ * @id: the dma-buf's inode number, for logs and userspace; constant
  * @lock: protects every member below it; nests inside the dma-buf core's
  *	own locks and outside &smaf_registry_lock
  * @size: size in bytes, a multiple of PAGE_SIZE; constant
@@ -98,6 +99,7 @@ struct smaf_range {
  */
 struct smaf_buffer {
 	struct dma_buf *dmabuf;
+	unsigned long id;
 	struct mutex lock; /* see the kerneldoc above */
 	size_t size;
 	struct smaf_allocator *forced;

@@ -16,11 +16,6 @@
 
 #include "smaf-internal.h"
 
-static unsigned long smaf_ino(struct smaf_buffer *buf)
-{
-	return file_inode(buf->dmabuf->file)->i_ino;
-}
-
 /**
  * smaf_secure_set() - set or clear the secure flag of a buffer
  * @buf: the buffer
@@ -38,20 +33,20 @@ int smaf_secure_set(struct smaf_buffer *buf, bool secure)
 
 	if (!sec) {
 		smaf_refuse("buffer %lu: no secure module is registered\n",
-			    smaf_ino(buf));
+			    buf->id);
 		return -ENODEV;
 	}
 	mutex_lock(&buf->lock);
 	if (buf->mem) {
 		smaf_refuse("buffer %lu: secure flag fixed once allocated\n",
-			    smaf_ino(buf));
+			    buf->id);
 		ret = -EBUSY;
 	} else if (secure && !buf->secure) {
-		ctx = sec->ops->create_ctx(sec, smaf_ino(buf), buf->size);
+		ctx = sec->ops->create_ctx(sec, buf->id, buf->size);
 		if (IS_ERR_OR_NULL(ctx)) {
 			ret = ctx ? PTR_ERR(ctx) : -ENOMEM;
 			pr_err("buffer %lu: %s refused a context: %d\n",
-			       smaf_ino(buf), sec->name, ret);
+			       buf->id, sec->name, ret);
 		} else {
 			buf->sec = sec;
 			buf->sec_ctx = ctx;
@@ -140,7 +135,7 @@ int smaf_secure_grant(struct smaf_buffer *buf, struct device *dev,
 		ret = buf->sec->ops->grant(buf->sec, buf->sec_ctx, &acc);
 		if (ret) {
 			pr_err("buffer %lu: %s refused %s access: %d\n",
-			       smaf_ino(buf), buf->sec->name,
+			       buf->id, buf->sec->name,
 			       dev ? dev_name(dev) : "CPU", ret);
 			smaf_secure_revoke_n(buf, dev, access, i);
 			return ret;
@@ -226,7 +221,7 @@ bool smaf_secure_release(struct smaf_buffer *buf)
 					   buf->mem->sgt);
 		if (ret) {
 			pr_err("buffer %lu: scrubbing failed (%d): leaking %zu bytes\n",
-			       smaf_ino(buf), ret, buf->size);
+			       buf->id, ret, buf->size);
 			reusable = false;
 		}
 	}
