@@ -239,14 +239,16 @@ static void smaf_mem_install(struct smaf_buffer *buf,
 			     struct smaf_allocator *alloc,
 			     struct smaf_mem *mem)
 {
-	u64 bytes;
+	s64 bytes, peak;
 
 	buf->mem = mem;
 	buf->alloc = alloc;
 	atomic_inc(&alloc->buffers);
 	bytes = atomic64_add_return(buf->size, &alloc->bytes);
-	if (bytes > atomic64_read(&alloc->peak_bytes))
-		atomic64_set(&alloc->peak_bytes, bytes);
+	peak = atomic64_read(&alloc->peak_bytes);
+	while (bytes > peak &&
+	       !atomic64_try_cmpxchg(&alloc->peak_bytes, &peak, bytes))
+		;
 	atomic64_inc(&smaf_stats.allocated_buffers);
 }
 
