@@ -4,13 +4,19 @@
  *
  * Each step does something real and prints what the kernel reports back:
  * BUFFER_INFO of the buffer, SMAF's counters in debugfs, DMA addresses and
- * checksums computed by the test devices and by the CPU. It also checks
- * that the kernel keeps SMAF's promises (no memory before it is needed,
- * memory every user can reach, nothing left behind) and exits with status 1
- * on any failure or broken promise, so the VM harness reports it.
+ * checksums computed by the test devices and by the CPU, the constraints
+ * table, the kernel log, the firewall's regions and counters. It also
+ * checks that the kernel keeps SMAF's promises (no memory before it is
+ * needed, memory every user can reach, content kept when memory moves,
+ * secure memory reached only by who is allowed, nothing left behind) and
+ * exits with status 1 on any failure or broken promise, so the VM harness
+ * reports it.
  *
- * Needs the smaf, smaf-cma and smaf-testdev modules, vivid loaded with
- * allocators=1 (dma-contig buffers) and vgem, and runs as root.
+ * "smaf-demo" runs the tour: it needs the smaf, smaf-cma, smaf-system and
+ * smaf-testdev modules, vivid loaded with allocators=1 (dma-contig buffers)
+ * and vgem. "smaf-demo secure" runs the secure video path: it needs
+ * smaf-firewall loaded (in place of smaf-secure-dummy) with
+ * allowlist=smaf-testdev.0,smaf-testdev.3 and allow_cpu off. Runs as root.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +51,22 @@
 #define MAX_FRAME_SIZE		(4u * MIB)	/* smaf-cma's limit here */
 #define PREVIEW_W		32
 #define PREVIEW_H		8
+#define FRAMES_PER_LINE		4
+
+/* Step 5: memory for a pipeline. */
+#define CONSTRAINTS_PATH	"/sys/class/misc/smaf/constraints"
+#define DMA32_DEV_NAME		"platform:smaf-testdev.1"
+#define DISPLAY_DEV_NAME	"platform:smaf-testdev.3"
+#define PIPE_SIZE		(MIB + MIB / 2)
+#define PIPE_SEED		0xc0ffee00u
+
+/* Step 9: the secure video path. */
+#define FW_DEBUGFS		"/sys/kernel/debug/smaf-firewall"
+#define FW_PARAMS		"/sys/module/smaf_firewall/parameters"
+#define FW_ALLOWLIST		"smaf-testdev.0,smaf-testdev.3"
+#define NR_SECURE_FRAMES	3
+#define SECURE_FRAME_SIZE	(MIB / 2)
+#define SECURE_SEED		0x5ec0de00u
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 /* printf-style format checking, the kernel's __printf() */
@@ -158,10 +180,13 @@ struct stats {
 	long long cpu_mappings;
 };
 
-static const struct {
+/* One "key value" line of a debugfs counters file, stored at @off. */
+struct counter_key {
 	const char *key;
 	size_t off;
-} stat_keys[] = {
+};
+
+static const struct counter_key stat_keys[] = {
 	{ "buffers", offsetof(struct stats, buffers) },
 	{ "allocated_buffers", offsetof(struct stats, allocated_buffers) },
 	{ "allocated_bytes", offsetof(struct stats, allocated_bytes) },
@@ -170,39 +195,48 @@ static const struct {
 	{ "cpu_mappings", offsetof(struct stats, cpu_mappings) },
 };
 
-/* Stores the value of @key in @s; returns whether @key is one we know. */
-static bool store_stat(struct stats *s, const char *key, long long val)
+/* Stores @val at the field of @key in @out; returns whether @key is known. */
+static bool store_counter(const struct counter_key *keys, size_t n,
+			  void *out, const char *key, long long val)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(stat_keys); i++) {
-		if (strcmp(key, stat_keys[i].key) == 0) {
-			*(long long *)((char *)s + stat_keys[i].off) = val;
+	for (i = 0; i < n; i++) {
+		if (strcmp(key, keys[i].key) == 0) {
+			*(long long *)((char *)out + keys[i].off) = val;
 			return true;
 		}
 	}
 	return false;
 }
 
-/* SMAF's global counters, from debugfs. */
-static struct stats read_stats(void)
+/* Reads every counter of @keys from the debugfs file @path into @out. */
+static void read_counters(const char *path, const struct counter_key *keys,
+			  size_t n, void *out)
 {
-	struct stats s;
 	char key[64];
 	long long val;
 	size_t found = 0;
 	FILE *f;
 
-	memset(&s, 0, sizeof(s));
-	f = fopen(STATS_PATH, "re");
+	f = fopen(path, "re");
 	if (!f)
-		die("cannot read %s (is debugfs mounted?): %s", STATS_PATH,
+		die("cannot read %s (is debugfs mounted?): %s", path,
 		    strerror(errno));
 	while (fscanf(f, "%63s %lld", key, &val) == 2)
-		found += store_stat(&s, key, val);
+		found += store_counter(keys, n, out, key, val);
 	fclose(f);
-	if (found != ARRAY_SIZE(stat_keys))
-		die("%s lacks some of the counters the demo reads", STATS_PATH);
+	if (found != n)
+		die("%s lacks some of the counters the demo reads", path);
+}
+
+/* SMAF's global counters, from debugfs. */
+static struct stats read_stats(void)
+{
+	struct stats s;
+
+	memset(&s, 0, sizeof(s));
+	read_counters(STATS_PATH, stat_keys, ARRAY_SIZE(stat_keys), &s);
 	return s;
 }
 
@@ -223,17 +257,77 @@ static struct smaf_buffer_info buffer_info(int fd)
 	return info;
 }
 
-/* One line: what BUFFER_INFO says about buffer @fd. */
+/*
+ * One line: what BUFFER_INFO says about buffer @fd. Declared consumers,
+ * moves and the secure flag are shown only when there are some.
+ */
 static struct smaf_buffer_info show_buffer(const char *indent, int fd)
 {
 	struct smaf_buffer_info i = buffer_info(fd);
-	char alloc[SMAF_NAME_LEN + 16] = "no";
+	char alloc[SMAF_NAME_LEN] = "none", extra[64] = "";
+	size_t n = 0;
 
 	if (i.allocated)
-		snprintf(alloc, sizeof(alloc), "yes (%s)", (char *)i.allocator);
-	say("%skernel: allocated: %s, devices: %u, device maps: %u, CPU maps: %u",
-	    indent, alloc, i.attachments, i.device_mappings, i.cpu_mappings);
+		snprintf(alloc, sizeof(alloc), "%s", (char *)i.allocator);
+	if (i.consumers)
+		n += snprintf(extra + n, sizeof(extra) - n, ", declared: %u",
+			      i.consumers);
+	if (i.migrations)
+		n += snprintf(extra + n, sizeof(extra) - n, ", moves: %u",
+			      i.migrations);
+	if (i.secure)
+		snprintf(extra + n, sizeof(extra) - n, ", secure");
+	say("%skernel: memory: %s, devices: %u, device maps: %u, CPU maps: %u%s",
+	    indent, alloc, i.attachments, i.device_mappings, i.cpu_mappings,
+	    extra);
 	return i;
+}
+
+/* ---- files in sysfs and debugfs ---- */
+
+/* The whole of a small text file, NUL-terminated. */
+static void read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open_or_die(path, O_RDONLY);
+	size_t got = 0;
+	ssize_t n;
+
+	do {
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("reading %s: %s", path, strerror(errno));
+		got += (size_t)n;
+	} while (n > 0 && got < len - 1);
+	buf[got] = '\0';
+	close_or_die(fd, path);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open_or_die(path, O_WRONLY);
+	ssize_t n = write(fd, text, strlen(text));
+
+	if (n < 0)
+		die("writing \"%s\" to %s: %s", text, path, strerror(errno));
+	if ((size_t)n != strlen(text))
+		die("writing \"%s\" to %s: short write", text, path);
+	close_or_die(fd, path);
+}
+
+/* Prints each line of @text after @indent. */
+static void say_lines(const char *indent, const char *text)
+{
+	const char *p = text, *nl;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		say("%s%.*s", indent, (int)(nl - p), p);
+		p = *nl ? nl + 1 : nl;
+	}
 }
 
 /* ---- the test devices (smaf-testdev) ---- */
@@ -256,24 +350,39 @@ static uint32_t td_attach(int tfd, int buf_fd, unsigned int dev)
 	return a.handle;
 }
 
-/* MAP for reading and writing; 0 or a negative errno. */
-static int td_map(int tfd, uint32_t handle, struct smaf_testdev_map *m)
+/* MAP in direction @dir (SMAF_TESTDEV_*); 0 or a negative errno. */
+static int td_map_dir(int tfd, uint32_t handle, uint32_t dir,
+		      struct smaf_testdev_map *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->handle = handle;
-	m->dir = SMAF_TESTDEV_BIDIRECTIONAL;
+	m->dir = dir;
 	return xioctl(tfd, SMAF_TESTDEV_IOC_MAP, m);
+}
+
+/* MAP for reading and writing; 0 or a negative errno. */
+static int td_map(int tfd, uint32_t handle, struct smaf_testdev_map *m)
+{
+	return td_map_dir(tfd, handle, SMAF_TESTDEV_BIDIRECTIONAL, m);
+}
+
+static void td_unmap(int tfd, uint32_t handle)
+{
+	struct smaf_testdev_map m;
+
+	memset(&m, 0, sizeof(m));
+	m.handle = handle;
+	check(xioctl(tfd, SMAF_TESTDEV_IOC_UNMAP, &m), "test device unmap");
 }
 
 static void td_release(int tfd, uint32_t handle, bool mapped)
 {
 	struct smaf_testdev_map m;
 
+	if (mapped)
+		td_unmap(tfd, handle);
 	memset(&m, 0, sizeof(m));
 	m.handle = handle;
-	if (mapped)
-		check(xioctl(tfd, SMAF_TESTDEV_IOC_UNMAP, &m),
-		      "test device unmap");
 	check(xioctl(tfd, SMAF_TESTDEV_IOC_DETACH, &m), "test device detach");
 }
 
@@ -355,8 +464,24 @@ static int create_buffer(uint64_t len)
 
 /* ---- 1. /dev/smaf and its allocators ---- */
 
+/* Address bits a device needs to reach @limit (the highest address). */
+static unsigned int dma_bits(uint64_t limit)
+{
+	return limit ? 64 - (unsigned int)__builtin_clzll(limit) : 0;
+}
+
+static struct smaf_allocator_info allocator_info(int index)
+{
+	struct smaf_allocator_info a;
+
+	memset(&a, 0, sizeof(a));
+	check(smaf_allocator_info(index, &a), "SMAF_IOC_ALLOCATOR_INFO");
+	return a;
+}
+
 static void step_open(void)
 {
+	bool system = false, cma = false;
 	int i, n;
 
 	step(1, "Opening /dev/smaf");
@@ -364,18 +489,30 @@ static void step_open(void)
 	n = smaf_allocator_count();
 	check(n, "SMAF_IOC_GET_INFO");
 	expect(n > 0, "at least one allocator is registered");
-	say("SMAF can get memory from %d allocator(s) (SMAF_IOC_GET_INFO):", n);
+	say("SMAF gets memory from %d allocator(s), best ranked first (ALLOCATOR_INFO):",
+	    n);
 	for (i = 0; i < n; i++) {
-		char *name = smaf_get_allocator_name(i);
+		struct smaf_allocator_info a = allocator_info(i);
+		char max[32] = "";
 
-		if (!name)
-			die("SMAF_IOC_GET_INFO index %d: %s", i,
-			    strerror(errno));
-		say("    #%d %s%s", i, name, strcmp(name, "smaf-cma") ? "" :
-		    ": physically contiguous memory, for 32-bit devices and up");
-		free(name);
+		if (a.max_size)
+			snprintf(max, sizeof(max), ", up to %llu MiB",
+				 (unsigned long long)(a.max_size / MIB));
+		say("    #%d %s, rank %d: %s%s, for devices of %u+ DMA bits%s",
+		    i, (char *)a.name, a.ranking,
+		    (a.caps & SMAF_CAP_CONTIGUOUS) ? "contiguous" :
+						    "scattered pages",
+		    (a.caps & SMAF_CAP_SECURE) ? ", secure-capable" : "",
+		    dma_bits(a.min_dma_limit), max);
+		system |= !strcmp((char *)a.name, "smaf-system") &&
+			  !(a.caps & (SMAF_CAP_CONTIGUOUS | SMAF_CAP_SECURE));
+		cma |= !strcmp((char *)a.name, "smaf-cma") &&
+		       (a.caps & SMAF_CAP_CONTIGUOUS) &&
+		       (a.caps & SMAF_CAP_SECURE) &&
+		       dma_bits(a.min_dma_limit) == 32;
 	}
-	show_stats("");
+	expect(system && cma,
+	       "smaf-system (scattered) and smaf-cma (contiguous, secure) are registered");
 }
 
 /* ---- 2. a buffer without memory ---- */
@@ -463,13 +600,12 @@ static void step_devices(int tfd, int fd)
 	say("The decoder maps the buffer (asks where in memory to do DMA):");
 	addr = map_and_show(tfd, dec, "decoder");
 	info = show_buffer("    ", fd);
-	show_stats("    ");
 	expect(info.allocated && !strcmp((char *)info.allocator, "smaf-cma"),
 	       "the first device mapping allocates, with smaf-cma");
 	expect(addr + info.size <= FOUR_GIB,
 	       "memory lies below 4 GiB when a 32-bit device is attached");
-	say("It all lies below 4 GiB: SMAF chose memory the 32-bit device can reach,");
-	say("because that device had attached before the memory existed.");
+	say("It lies below 4 GiB, from smaf-cma: the 32-bit device, which smaf-system");
+	say("cannot serve, had attached before the memory existed.");
 	say("The 32-bit device maps it too:");
 	expect(map_and_show(tfd, d32, "32-bit device") == addr,
 	       "both devices map the same memory");
@@ -477,8 +613,6 @@ static void step_devices(int tfd, int fd)
 	td_release(tfd, d32, true);
 	td_release(tfd, dec, true);
 	close_or_die(fd, "the 1 MiB buffer");
-	say("Both devices let go and the buffer is closed:");
-	show_stats("    ");
 }
 
 /* ---- 4. a device no allocator can serve ---- */
@@ -513,7 +647,204 @@ static void step_refusal(int tfd)
 	close_or_die(fd, "the refused buffer");
 }
 
-/* ---- 5. vivid, a virtual camera, captures into SMAF buffers ---- */
+/* ---- 5. memory for a whole pipeline: constraints ---- */
+
+/* Set while the demo's rule is in the constraints table. */
+static bool display_rule_set;
+
+static void remove_display_rule(void)
+{
+	int fd;
+
+	if (!display_rule_set)
+		return;
+	fd = open(CONSTRAINTS_PATH, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "-" DISPLAY_DEV_NAME, strlen("-" DISPLAY_DEV_NAME)) > 0)
+		display_rule_set = false;
+	close(fd);
+}
+
+/* /dev/kmsg, positioned after every record logged so far. */
+static int kmsg_open(void)
+{
+	int fd = open_or_die("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (lseek(fd, 0, SEEK_END) < 0)
+		die("seeking /dev/kmsg: %s", strerror(errno));
+	return fd;
+}
+
+/* Copies to @out, from @from on, the first new log message holding @needle. */
+static bool kmsg_find(int fd, const char *needle, const char *from,
+		      char *out, size_t len)
+{
+	char rec[2048], *msg, *end;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && (errno == EINTR || errno == EPIPE))
+			continue;	/* EPIPE: records were overwritten */
+		if (n < 0 && errno == EAGAIN)
+			return false;
+		if (n < 0)
+			die("reading /dev/kmsg: %s", strerror(errno));
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		end = strchr(++msg, '\n');
+		if (end)
+			*end = '\0';
+		if (strstr(msg, needle)) {
+			snprintf(out, len, "%s",
+				 strstr(msg, from) ? strstr(msg, from) : msg);
+			return true;
+		}
+	}
+}
+
+/* Reads the constraints table into @table and shows it. */
+static void show_constraints(char *table, size_t len)
+{
+	const char *nl;
+
+	read_file(CONSTRAINTS_PATH, table, len);
+	nl = strchr(table, '\n');
+	if (!*table) {
+		say("    The table is empty.");
+	} else if (nl && !nl[1]) {
+		say("    The table now reads: %.*s", (int)(nl - table), table);
+	} else {
+		say("    The table now reads:");
+		say_lines("        ", table);
+	}
+}
+
+/* Only 64-bit devices: the best-ranked allocator, scattered pages. */
+static int pipeline_scattered(int tfd, uint32_t *dec)
+{
+	struct smaf_buffer_info info;
+	int fd = create_buffer(PIPE_SIZE);
+
+	*dec = td_attach(tfd, fd, SMAF_TESTDEV_DMA64);
+	say("A 1.5 MiB buffer that only the 64-bit decoder uses. The decoder maps it:");
+	map_and_show(tfd, *dec, "decoder");
+	info = show_buffer("    ", fd);
+	expect(info.allocated && !strcmp((char *)info.allocator, "smaf-system"),
+	       "memory only 64-bit devices use comes from smaf-system, ranked first");
+	say("smaf-system, ranked first, gives it scattered pages. The decoder writes");
+	say("a pattern into the buffer, then unmaps it (it stays attached).");
+	td_write(tfd, *dec, PIPE_SEED, PIPE_SIZE);
+	td_unmap(tfd, *dec);
+	return fd;
+}
+
+/* A consumer declared before the memory exists shapes the allocation. */
+static void pipeline_declared(int tfd)
+{
+	uint64_t want = cksum_pattern(PATTERN_SEED, MIB), addr, sum;
+	struct smaf_buffer_info info;
+	struct smaf_testdev_map m;
+	uint32_t dec, d32;
+	int fd = create_buffer(MIB);
+
+	check(smaf_add_consumer(fd, DMA32_DEV_NAME), "SMAF_IOC_ADD_CONSUMER");
+	say("A second buffer, 1 MiB. Before it has memory, we declare that the 32-bit");
+	say("device will use it (SMAF_IOC_ADD_CONSUMER \"%s\"):", DMA32_DEV_NAME);
+	info = show_buffer("    ", fd);
+	expect(info.consumers == 1 && !info.allocated && !info.attachments,
+	       "declaring a consumer records it, without attaching or allocating");
+	dec = td_attach(tfd, fd, SMAF_TESTDEV_DMA64);
+	say("The decoder attaches and maps it at once, as camera drivers do:");
+	addr = map_and_show(tfd, dec, "decoder");
+	info = show_buffer("    ", fd);
+	expect(info.allocated && !strcmp((char *)info.allocator, "smaf-cma") &&
+	       addr + info.size <= FOUR_GIB,
+	       "a declared 32-bit consumer gets smaf-cma memory below 4 GiB");
+	td_write(tfd, dec, PATTERN_SEED, MIB);
+	d32 = td_attach(tfd, fd, SMAF_TESTDEV_DMA32);
+	check(td_map(tfd, d32, &m), "test device map");
+	expect(m.dma_addr == addr, "the declared device maps the same memory");
+	sum = td_checksum(tfd, d32, MIB);
+	info = buffer_info(fd);
+	say("smaf-cma, below 4 GiB, though only a 64-bit device has mapped it. The");
+	say("32-bit device joins and reads what the decoder wrote, with no move:");
+	say("    pattern %016llx, read by the 32-bit device %016llx, moves: %u",
+	    (unsigned long long)want, (unsigned long long)sum, info.migrations);
+	expect(sum == want && info.migrations == 0,
+	       "the declared device uses the memory as it is: same bytes, no move");
+	td_release(tfd, d32, true);
+	td_release(tfd, dec, true);
+	close_or_die(fd, "the declared-consumer buffer");
+}
+
+/* A device that needs contiguous memory attaches to scattered memory. */
+static void pipeline_late_attach(int tfd, int fd, uint32_t dec)
+{
+	uint64_t want = cksum_pattern(PIPE_SEED, PIPE_SIZE), sum;
+	struct smaf_buffer_info info;
+	struct smaf_testdev_map m;
+	char table[1024], line[512];
+	uint32_t disp;
+	int kmsg;
+
+	say("Back to the 1.5 MiB buffer. Root declares that the display needs");
+	say("physically contiguous memory:");
+	say("    # echo \"%s contiguous\" > %s", DISPLAY_DEV_NAME,
+	    CONSTRAINTS_PATH);
+	display_rule_set = true;
+	write_file(CONSTRAINTS_PATH, DISPLAY_DEV_NAME " contiguous");
+	show_constraints(table, sizeof(table));
+	expect(strstr(table, DISPLAY_DEV_NAME " contiguous\n") != NULL,
+	       "the constraints table holds the rule root wrote");
+	kmsg = kmsg_open();
+	disp = td_attach(tfd, fd, SMAF_TESTDEV_DMA64B);
+	say("The display attaches. Scattered pages do not suit it, and nothing has");
+	say("the buffer mapped, so SMAF moves it to contiguous memory:");
+	if (!kmsg_find(kmsg, "moved from", "buffer ", line, sizeof(line)))
+		die("the kernel logged no move of the buffer");
+	close_or_die(kmsg, "/dev/kmsg");
+	say("    kernel log: %s", line);
+	info = show_buffer("    ", fd);
+	expect(info.migrations == 1 &&
+	       !strcmp((char *)info.allocator, "smaf-cma") &&
+	       info.attachments == 2,
+	       "a late attach that needs contiguous memory moves the buffer to smaf-cma");
+	check(td_map_dir(tfd, disp, SMAF_TESTDEV_TO_DEVICE, &m), "display map");
+	sum = td_checksum(tfd, disp, PIPE_SIZE);
+	say("The display maps it and reads the decoder's pattern; the move kept it:");
+	say("    pattern %016llx, read by the display %016llx",
+	    (unsigned long long)want, (unsigned long long)sum);
+	expect(sum == want, "a move keeps the buffer's content");
+	td_release(tfd, disp, true);
+	td_release(tfd, dec, false);
+	close_or_die(fd, "the 1.5 MiB buffer");
+	write_file(CONSTRAINTS_PATH, "-" DISPLAY_DEV_NAME);
+	display_rule_set = false;
+	read_file(CONSTRAINTS_PATH, table, sizeof(table));
+	say("Root removes the rule (\"-%s\"): the table is %s.",
+	    DISPLAY_DEV_NAME, *table ? "not empty" : "empty again");
+	expect(strstr(table, DISPLAY_DEV_NAME) == NULL,
+	       "a removed rule leaves the constraints table");
+}
+
+static void step_pipeline(int tfd)
+{
+	uint32_t dec;
+	int fd;
+
+	step(5, "Choosing memory for a whole pipeline");
+	if (atexit(remove_display_rule))
+		die("atexit failed");
+	fd = pipeline_scattered(tfd, &dec);
+	pipeline_declared(tfd);
+	pipeline_late_attach(tfd, fd, dec);
+}
+
+/* ---- 6. vivid, a virtual camera, captures into SMAF buffers ---- */
 
 struct capture {
 	int fd;
@@ -624,22 +955,27 @@ static void queue_buffer(struct capture *c, unsigned int i)
 static void start_capture(struct capture *c)
 {
 	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	char indent[16];
 	unsigned int i;
 
 	for (i = 0; i < c->count; i++)
 		queue_buffer(c, i);
 	say("We hand them to vivid (VIDIOC_QBUF). vivid maps each one for its DMA,");
-	say("and that is when SMAF allocates:");
+	say("and that is when SMAF allocates; vivid's DMA reaches only the first");
+	say("4 GiB (32 bits), so smaf-cma serves it (the same for each buffer):");
 	for (i = 0; i < c->count; i++) {
-		struct smaf_buffer_info info;
-		char indent[16];
+		struct smaf_buffer_info info = buffer_info(c->bufs[i]);
 
-		snprintf(indent, sizeof(indent), "    #%u ", i);
-		info = show_buffer(indent, c->bufs[i]);
-		expect(info.allocated && info.attachments == 1,
+		expect(info.allocated && info.attachments == 1 &&
+		       info.device_mappings == 1 && !info.cpu_mappings,
 		       "vivid's mapping allocates the buffer");
-		c->maps[i] = map_buffer(c->bufs[i], c->size, PROT_READ);
+		expect(!strcmp((char *)info.allocator, "smaf-cma"),
+		       "vivid's 32-bit DMA gets smaf-cma memory");
 	}
+	snprintf(indent, sizeof(indent), "    #0-#%u ", c->count - 1);
+	show_buffer(indent, c->bufs[0]);
+	for (i = 0; i < c->count; i++)
+		c->maps[i] = map_buffer(c->bufs[i], c->size, PROT_READ);
 	show_stats("    ");
 	check(xioctl(c->fd, VIDIOC_STREAMON, &type), "VIDIOC_STREAMON");
 	say("The camera starts (VIDIOC_STREAMON).");
@@ -728,9 +1064,12 @@ static void capture_frames(struct capture *c,
 {
 	uint64_t sums[NR_FRAMES];
 	unsigned int n, k, distinct = 0;
+	char line[160];
+	size_t used = 0;
 
-	say("Capturing %d frames; the CPU reads each through its SMAF buffer:",
-	    NR_FRAMES);
+	say("Capturing %d frames of %u bytes; the CPU reads each through its SMAF",
+	    NR_FRAMES, c->pix.sizeimage);
+	say("buffer (frame number: buffer #, hash of the picture):");
 	for (n = 0; n < NR_FRAMES; n++) {
 		struct v4l2_buffer b = dequeue_frame(c);
 		bool last = n == NR_FRAMES - 1;
@@ -739,9 +1078,14 @@ static void capture_frames(struct capture *c,
 			die("frame %u has %u bytes, not %u", b.sequence,
 			    b.bytesused, c->pix.sizeimage);
 		sums[n] = read_frame(c, &b, last ? preview : NULL);
-		say("    frame %u: buffer #%u, %u bytes, hash %08llx",
-		    b.sequence, b.index, b.bytesused,
-		    (unsigned long long)(sums[n] >> 32));
+		used += snprintf(line + used, sizeof(line) - used,
+				 "%s%u: #%u %08llx", used ? ", " : "    ",
+				 b.sequence, b.index,
+				 (unsigned long long)(sums[n] >> 32));
+		if (last || n % FRAMES_PER_LINE == FRAMES_PER_LINE - 1) {
+			say("%s", line);
+			used = 0;
+		}
 		if (!last)
 			queue_buffer(c, b.index);
 	}
@@ -777,7 +1121,7 @@ static void step_vivid(struct capture *c)
 {
 	char preview[PREVIEW_H][PREVIEW_W + 1];
 
-	step(5, "A virtual camera (vivid) captures into SMAF buffers");
+	step(6, "A virtual camera (vivid) captures into SMAF buffers");
 	find_vivid(c);
 	get_format(c);
 	request_buffers(c, NR_VIDEO_BUFS);
@@ -790,7 +1134,7 @@ static void step_vivid(struct capture *c)
 	print_preview(preview);
 }
 
-/* ---- 6. vgem, a virtual GPU, imports a captured picture ---- */
+/* ---- 7. vgem, a virtual GPU, imports a captured picture ---- */
 
 static bool is_vgem(int fd)
 {
@@ -828,7 +1172,7 @@ static void step_vgem(const struct capture *c)
 	char path[32];
 	int drm = open_vgem(path, sizeof(path));
 
-	step(6, "A virtual GPU (vgem) imports a captured picture");
+	step(7, "A virtual GPU (vgem) imports a captured picture");
 	say("Buffer #0 before (CPU maps: our mmap plus vivid's kernel mapping):");
 	before = show_buffer("    ", c->bufs[0]);
 	memset(&ph, 0, sizeof(ph));
@@ -853,7 +1197,7 @@ static void step_vgem(const struct capture *c)
 	close_or_die(drm, path);
 }
 
-/* ---- 7. clean up ---- */
+/* ---- 8. clean up ---- */
 
 static void release_capture(struct capture *c)
 {
@@ -874,7 +1218,7 @@ static void step_cleanup(struct capture *c, int tfd)
 {
 	struct stats s;
 
-	step(7, "Cleaning up");
+	step(8, "Cleaning up");
 	release_capture(c);
 	close_or_die(tfd, TESTDEV_PATH);
 	smaf_close();
@@ -890,11 +1234,328 @@ static void step_cleanup(struct capture *c, int tfd)
 	say("All zero: every byte SMAF allocated went back to the system.");
 }
 
-int main(void)
+/* ---- 9. a secure video path (smaf-demo secure) ---- */
+
+struct fw_counters {
+	long long grants;
+	long long revokes;
+	long long denials;
+	long long scrubbed_bytes;
+	long long active_grants;
+	long long regions_used;
+	long long regions_total;
+	long long contexts;
+};
+
+#define FW_KEY(k)	{ #k, offsetof(struct fw_counters, k) }
+static const struct counter_key fw_keys[] = {
+	FW_KEY(grants), FW_KEY(revokes), FW_KEY(denials),
+	FW_KEY(scrubbed_bytes), FW_KEY(active_grants), FW_KEY(regions_used),
+	FW_KEY(regions_total), FW_KEY(contexts),
+};
+
+static struct fw_counters fw_counters(void)
+{
+	struct fw_counters c;
+
+	memset(&c, 0, sizeof(c));
+	read_counters(FW_DEBUGFS "/counters", fw_keys, ARRAY_SIZE(fw_keys),
+		      &c);
+	return c;
+}
+
+static struct fw_counters show_fw_counters(const char *indent)
+{
+	struct fw_counters c = fw_counters();
+
+	say("%sgrants %lld, revokes %lld, denials %lld, scrubbed_bytes %lld, contexts %lld",
+	    indent, c.grants, c.revokes, c.denials, c.scrubbed_bytes,
+	    c.contexts);
+	return c;
+}
+
+/* One programmed slot of the firewall's region table. */
+struct fw_region {
+	unsigned long long base, len, ctx;
+	char line[256];
+};
+
+/* Prints the region table; returns the number of slots in use. */
+static unsigned int show_regions(struct fw_region *r, unsigned int max)
+{
+	char table[8192], *line, *save = NULL;
+	unsigned int used = 0, total = 0, slot;
+
+	read_file(FW_DEBUGFS "/regions", table, sizeof(table));
+	for (line = strtok_r(table, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		total++;
+		if (strstr(line, " free"))
+			continue;
+		if (used >= max ||
+		    sscanf(line, "%u base=%llx len=%llx ctx=%llu", &slot,
+			   &r[used].base, &r[used].len, &r[used].ctx) != 4)
+			die("unexpected line in the firewall's regions: %s",
+			    line);
+		snprintf(r[used].line, sizeof(r[used].line), "%u base=%#llx%s",
+			 slot, r[used].base, strstr(line, " len="));
+		used++;
+	}
+	say("    firewall regions (debugfs smaf-firewall/regions): %u of %u slots used",
+	    used, total);
+	for (slot = 0; slot < used; slot++)
+		say("      %s", r[slot].line);
+	return used;
+}
+
+/* Reads one module parameter of smaf-firewall, without its newline. */
+static void fw_param(const char *name, char *buf, size_t len)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), FW_PARAMS "/%s", name);
+	read_file(path, buf, len);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static void secure_setup(void)
+{
+	char allow[256], cpu[8], slots[16];
+
+	step(9, "A secure video path");
+	if (access("/sys/module/smaf_firewall", F_OK) ||
+	    !access("/sys/module/smaf_secure_dummy", F_OK))
+		die("smaf-firewall must be loaded instead of smaf-secure-dummy");
+	fw_param("allowlist", allow, sizeof(allow));
+	fw_param("allow_cpu", cpu, sizeof(cpu));
+	fw_param("nr_regions", slots, sizeof(slots));
+	say("smaf-firewall guards secure buffers as a hardware memory firewall would:");
+	say("a device, or the CPU, reaches their memory only through a region it");
+	say("programs for it. Its settings (decoder: smaf-testdev.0, display: .3):");
+	say("    allowlist \"%s\", allow_cpu %s, %s region slots", allow, cpu,
+	    slots);
+	expect(!strcmp(allow, FW_ALLOWLIST) && !strcmp(cpu, "N"),
+	       "the firewall lets in the decoder and the display, not the CPU");
+}
+
+struct secure_frame {
+	int fd;
+	uint32_t dec, disp;
+	uint64_t dec_addr;
+	struct smaf_buffer_info info;
+};
+
+static void secure_create(int tfd, struct secure_frame *f, uint32_t *rogue)
+{
+	struct fw_counters before = fw_counters(), after;
+	unsigned int i;
+
+	say("%d secure frame buffers of %u KiB, each flagged secure before it has",
+	    NR_SECURE_FRAMES, SECURE_FRAME_SIZE / 1024);
+	say("memory (SMAF_IOC_SET_SECURE_FLAG); decoder and display attach:");
+	for (i = 0; i < NR_SECURE_FRAMES; i++) {
+		struct smaf_buffer_info info;
+
+		f[i].fd = create_buffer(SECURE_FRAME_SIZE);
+		check(smaf_set_secure(f[i].fd, 1), "SMAF_IOC_SET_SECURE_FLAG");
+		f[i].dec = td_attach(tfd, f[i].fd, SMAF_TESTDEV_DMA64);
+		f[i].disp = td_attach(tfd, f[i].fd, SMAF_TESTDEV_DMA64B);
+		info = buffer_info(f[i].fd);
+		expect(info.secure && !info.allocated && info.attachments == 2,
+		       "SET_SECURE_FLAG marks a buffer without memory secure");
+	}
+	show_buffer("    #0 ", f[0].fd);
+	*rogue = td_attach(tfd, f[0].fd, SMAF_TESTDEV_DMA32);
+	say("The 32-bit device, not on the allowlist, attaches to frame #0 too:");
+	say("attaching only records a device; it reaches nothing yet.");
+	after = fw_counters();
+	expect(after.contexts == before.contexts + NR_SECURE_FRAMES,
+	       "each secure buffer has a context in the firewall");
+}
+
+/* Decoder writes each frame, display maps it; checks the regions. */
+static void secure_play(int tfd, struct secure_frame *f)
+{
+	struct fw_region r[NR_SECURE_FRAMES + 1];
+	struct smaf_testdev_map m;
+	unsigned int i, k, n;
+	uint64_t want, sum;
+	char line[160];
+	size_t used = 0;
+
+	n = show_regions(r, NR_SECURE_FRAMES + 1);
+	expect(n == 0, "no region is programmed before a device maps");
+	say("The decoder maps each frame to write it (FROM_DEVICE) and decodes a");
+	say("picture into it (a test pattern); the display maps it to read (TO_DEVICE):");
+	for (i = 0; i < NR_SECURE_FRAMES; i++) {
+		check(td_map_dir(tfd, f[i].dec, SMAF_TESTDEV_FROM_DEVICE, &m),
+		      "decoder map of a secure frame");
+		f[i].dec_addr = m.dma_addr;
+		td_write(tfd, f[i].dec, SECURE_SEED + i, SECURE_FRAME_SIZE);
+		check(td_map_dir(tfd, f[i].disp, SMAF_TESTDEV_TO_DEVICE, &m),
+		      "display map of a secure frame");
+		expect(m.dma_addr == f[i].dec_addr,
+		       "decoder and display map the same memory");
+		f[i].info = buffer_info(f[i].fd);
+		expect(f[i].info.device_mappings == 2, "both devices map the frame");
+		expect(f[i].info.allocated && f[i].info.secure &&
+		       !strcmp((char *)f[i].info.allocator, "smaf-cma"),
+		       "secure memory comes from smaf-cma, the secure-capable allocator");
+	}
+	show_buffer("    #0 ", f[0].fd);
+	say("smaf-cma holds them (smaf-system cannot hold secure memory). The firewall");
+	say("programmed one region per frame, exactly its memory (ctx: the buffer's");
+	say("id), open to the decoder to write (-w) and the display to read (r-):");
+	n = show_regions(r, NR_SECURE_FRAMES + 1);
+	expect(n == NR_SECURE_FRAMES, "one region per secure frame");
+	for (i = 0; i < NR_SECURE_FRAMES; i++) {
+		for (k = 0; k < n && r[k].ctx != f[i].info.id; k++)
+			;
+		expect(k < n && r[k].base == f[i].dec_addr &&
+		       r[k].len == f[i].info.size &&
+		       strstr(r[k].line, " smaf-testdev.0=-w/0/1") &&
+		       strstr(r[k].line, " smaf-testdev.3=r-/1/0") &&
+		       !strstr(r[k].line, "smaf-testdev.1"),
+		       "a frame's region covers its memory, for decoder and display only");
+	}
+	say("The display reads each frame (checksums: decoder's picture / display's):");
+	for (i = 0; i < NR_SECURE_FRAMES; i++) {
+		want = cksum_pattern(SECURE_SEED + i, SECURE_FRAME_SIZE);
+		sum = td_checksum(tfd, f[i].disp, SECURE_FRAME_SIZE);
+		used += snprintf(line + used, sizeof(line) - used,
+				 "%s#%u %08llx/%08llx", i ? ", " : "    ", i,
+				 (unsigned long long)(want >> 32),
+				 (unsigned long long)(sum >> 32));
+		expect(sum == want, "the display reads what the decoder wrote");
+	}
+	say("%s", line);
+}
+
+/* One "deny" line of the firewall's event log, without its address. */
+static void say_event(const char *line)
+{
+	char name[64], acc[8], reason[128];
+	unsigned long long ctx;
+	int err;
+
+	if (sscanf(line, "%*u deny %63s %*s %7s ctx=%llu err=%d reason=\"%127[^\"]",
+		   name, acc, &ctx, &err, reason) != 5)
+		die("unexpected line in the firewall's events: %s", line);
+	say("    denied: %s, %s access to buffer %llu: %s (%d)", name, acc, ctx,
+	    reason, err);
+}
+
+/* The CPU and the rogue device are refused. */
+static void secure_refusals(int tfd, struct secure_frame *f, uint32_t rogue)
+{
+	struct fw_counters before = fw_counters(), after;
+	struct smaf_buffer_info info;
+	struct smaf_testdev_map m;
+	char events[8192], ctx[32], *line, *save = NULL;
+	unsigned int denies = 0;
+	void *p;
+	int ret;
+
+	p = mmap(NULL, SECURE_FRAME_SIZE, PROT_READ, MAP_SHARED, f[0].fd, 0);
+	if (p != MAP_FAILED)
+		die("the CPU could mmap a secure frame; the firewall must refuse");
+	ret = errno;
+	say("The CPU tries to read frame #0 (mmap): %s (%s).",
+	    ret == EACCES ? "EACCES" : "unexpected error", strerror(ret));
+	expect(ret == EACCES, "the firewall refuses the CPU with EACCES");
+	say("To the firewall the CPU is one more requester, like any device, and");
+	say("allow_cpu is off: a player cannot copy the decoded pictures.");
+	ret = td_map_dir(tfd, rogue, SMAF_TESTDEV_TO_DEVICE, &m);
+	if (ret == 0)
+		die("the 32-bit device mapped a secure frame; the firewall must refuse");
+	say("The 32-bit device tries to map frame #0: %s (%s).",
+	    ret == -EACCES ? "EACCES" : "unexpected error", strerror(-ret));
+	expect(ret == -EACCES,
+	       "the firewall refuses a device off the allowlist with EACCES");
+	info = buffer_info(f[0].fd);
+	expect(info.cpu_mappings == 0 && info.device_mappings == 2,
+	       "a refused access leaves no mapping behind");
+	say("The firewall's log of its refusals (debugfs smaf-firewall/events) and its");
+	say("counters (smaf-firewall/counters):");
+	read_file(FW_DEBUGFS "/events", events, sizeof(events));
+	snprintf(ctx, sizeof(ctx), " ctx=%llu ", (unsigned long long)info.id);
+	for (line = strtok_r(events, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strstr(line, " deny ") || !strstr(line, ctx))
+			continue;
+		say_event(line);
+		denies++;
+	}
+	after = show_fw_counters("    ");
+	expect(denies == 2 && after.denials == before.denials + 2 &&
+	       after.grants == before.grants &&
+	       after.active_grants == 2 * NR_SECURE_FRAMES,
+	       "two refusals, no new grant: decoder and display hold one each per frame");
+}
+
+static void secure_cleanup(int tfd, struct secure_frame *f, uint32_t rogue)
+{
+	struct fw_counters before = fw_counters(), after;
+	struct fw_region r[NR_SECURE_FRAMES + 1];
+	unsigned int i;
+	struct stats s;
+
+	td_release(tfd, rogue, false);
+	for (i = 0; i < NR_SECURE_FRAMES; i++) {
+		td_release(tfd, f[i].disp, true);
+		td_release(tfd, f[i].dec, true);
+		close_or_die(f[i].fd, "a secure frame");
+	}
+	close_or_die(tfd, TESTDEV_PATH);
+	smaf_close();
+	after = fw_counters();
+	say("Every device lets go and the frames are closed. The firewall zeroes");
+	say("(scrubs) secure memory before it goes back: %lld bytes, %d x %u.",
+	    after.scrubbed_bytes - before.scrubbed_bytes, NR_SECURE_FRAMES,
+	    SECURE_FRAME_SIZE);
+	show_fw_counters("    ");
+	expect(after.scrubbed_bytes - before.scrubbed_bytes ==
+	       (long long)NR_SECURE_FRAMES * SECURE_FRAME_SIZE,
+	       "every byte of secure memory is scrubbed before it is freed");
+	expect(after.grants == after.revokes && !after.active_grants &&
+	       !after.contexts,
+	       "every grant is revoked exactly once and every context goes");
+	expect(show_regions(r, NR_SECURE_FRAMES + 1) == 0,
+	       "the firewall's regions are free once nobody maps the frames");
+	s = read_stats();
+	expect(!s.buffers && !s.allocated_bytes && !s.attachments &&
+	       !s.device_mappings && !s.cpu_mappings,
+	       "everything is freed once the last user is gone");
+	say("Grants and revokes balance, the regions are free, SMAF holds nothing.");
+}
+
+static int secure_main(void)
+{
+	struct secure_frame f[NR_SECURE_FRAMES];
+	uint32_t rogue;
+	int tfd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	secure_setup();
+	check(smaf_open(), "opening /dev/smaf");
+	tfd = open_or_die(TESTDEV_PATH, O_RDWR);
+	memset(f, 0, sizeof(f));
+	secure_create(tfd, f, &rogue);
+	secure_play(tfd, f);
+	secure_refusals(tfd, f, rogue);
+	secure_cleanup(tfd, f, rogue);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	struct capture cap;
 	int tfd, fd;
 
+	if (argc == 2 && !strcmp(argv[1], "secure"))
+		return secure_main();
+	if (argc != 1)
+		die("usage: smaf-demo [secure]");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	memset(&cap, 0, sizeof(cap));
 	say("SMAF hands out buffers now and decides where their memory comes from");
@@ -904,6 +1565,7 @@ int main(void)
 	tfd = open_or_die(TESTDEV_PATH, O_RDWR);
 	step_devices(tfd, fd);
 	step_refusal(tfd);
+	step_pipeline(tfd);
 	step_vivid(&cap);
 	step_vgem(&cap);
 	step_cleanup(&cap, tfd);

@@ -135,7 +135,7 @@ struct smaf_info {
  * @cpu_mappings: out; active CPU mappings: mmap()ed areas plus kernel
  *	vmap() users
  * @migrations: out; times the memory was moved to new memory because a
- *	device that attached later could not reach it
+ *	device that attached later could not use it
  * @allocator: out; NUL-terminated name of the allocator holding the
  *	memory, or of the allocator forced at creation while none is held yet,
  *	else empty
@@ -230,9 +230,12 @@ struct smaf_allocator_info {
  * allocator is the one named here, else the highest-ranked one that can
  * serve every attached device. Memory is zeroed when allocated.
  *
- * A device that attaches once memory exists is refused with -EBUSY when it
- * cannot address that memory. mmap() must be shared (-EINVAL otherwise),
- * stay inside the buffer (-EINVAL) and cannot be grown with mremap().
+ * A device that attaches once memory exists and cannot use it (cannot
+ * reach it, or needs it contiguous) makes SMAF move the buffer to memory
+ * every user can use, content preserved, when no device mapping or kernel
+ * vmap holds it and it is not secure; otherwise the attach fails with
+ * -EBUSY. mmap() must be shared (-EINVAL otherwise), stay inside the
+ * buffer (-EINVAL) and cannot be grown with mremap().
  *
  * Errors: -EINVAL (bad version, flags, reserved bytes or zero length),
  * -E2BIG (length above max_buffer_size), -ENAMETOOLONG (name without NUL),
