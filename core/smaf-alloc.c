@@ -60,6 +60,24 @@ static bool smaf_mem_contiguous(struct sg_table *sgt)
 	return true;
 }
 
+/*
+ * Does all of @sgt lie at or below @limit in @dev's DMA address space? A
+ * rule can narrow a device's limit below its masks.
+ */
+static bool smaf_mem_below(struct sg_table *sgt, struct device *dev,
+			   u64 limit)
+{
+	struct scatterlist *sg;
+	int i;
+
+	if (device_iommu_mapped(dev) || limit == U64_MAX)
+		return true;
+	for_each_sgtable_sg(sgt, sg, i)
+		if (phys_to_dma(dev, sg_phys(sg)) + sg->length - 1 > limit)
+			return false;
+	return true;
+}
+
 /**
  * smaf_mem_serves() - can a device use a buffer's current memory?
  * @buf: a buffer with memory
@@ -80,6 +98,10 @@ bool smaf_mem_serves(struct smaf_buffer *buf, struct device *dev,
 		return false;
 	}
 	smaf_device_constraints(dev, &c);
+	if (!smaf_mem_below(buf->mem->sgt, dev, c.dma_limit)) {
+		*why = "the memory lies beyond its declared DMA limit";
+		return false;
+	}
 	if (c.contiguous && !smaf_mem_contiguous(buf->mem->sgt)) {
 		*why = "it needs contiguous memory";
 		return false;

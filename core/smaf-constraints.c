@@ -306,7 +306,8 @@ static int smaf_rules_parse_set(char *line)
 			continue;
 		if (!strcmp(tok, "contiguous")) {
 			contiguous = true;
-		} else if (sscanf(tok, "dma-bits=%u", &bits) == 1 &&
+		} else if (str_has_prefix(tok, "dma-bits=") &&
+			   !kstrtouint(tok + strlen("dma-bits="), 10, &bits) &&
 			   bits >= 12 && bits <= 64) {
 			limit = DMA_BIT_MASK(bits);
 		} else {

@@ -198,7 +198,8 @@ struct smaf_consumer {
  * @buffers: out; buffers holding its memory now
  * @bytes: out; bytes of its memory held now
  * @peak_bytes: out; highest @bytes since it was registered
- * @failures: out; allocations it failed
+ * @failures: out; allocations it was asked for and failed (a request
+ *	it cannot serve is never asked of it, and is not counted)
  *
  * Output fields must be 0 on input.
  */
