@@ -768,14 +768,17 @@ static void smaf_buffer_show(struct seq_file *s, struct smaf_buffer *buf)
 		   buf->mem ? "allocated" : "unallocated",
 		   alloc ? alloc->name : "-", buf->secure);
 	smaf_buffer_show_devs(s, buf);
-	seq_printf(s, " device_maps=%u cpu_maps=%u migrations=%u pid=%d comm=%s",
+	seq_printf(s, " device_maps=%u cpu_maps=%u migrations=%u pid=%d comm=",
 		   buf->nr_device_maps, buf->nr_vmas + buf->vmap_count,
-		   buf->migrations, buf->pid, buf->comm);
+		   buf->migrations, buf->pid);
+	/* Userspace picks both names: a newline must not fake a line. */
+	seq_escape(s, buf->comm, "\n\\");
 	mutex_unlock(&buf->lock);
+	seq_puts(s, " name=");
 	spin_lock(&buf->dmabuf->name_lock);
-	seq_printf(s, " name=%s\n",
-		   buf->dmabuf->name ? buf->dmabuf->name : "-");
+	seq_escape(s, buf->dmabuf->name ? buf->dmabuf->name : "-", "\n\\");
 	spin_unlock(&buf->dmabuf->name_lock);
+	seq_putc(s, '\n');
 }
 
 /**

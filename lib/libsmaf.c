@@ -10,11 +10,15 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 /* Everything libsmaf.h declares is the exported API; the rest is hidden. */
 #pragma GCC visibility push(default)
@@ -254,4 +258,96 @@ int smaf_allocator_info(int index, struct smaf_allocator_info *info)
 	memset(info, 0, sizeof(*info));
 	info->index = (__u32)index;
 	return smaf_ioctl(SMAF_IOC_ALLOCATOR_INFO, info);
+}
+
+/* How many class devices may stand between a path and its bus device. */
+#define SMAF_RESOLVE_DEPTH	8
+
+#define SYSFS_DEVICES		"/sys/devices/"
+#define SYSFS_BUS		"/sys/bus/"
+
+/*
+ * @dir: the real path of a sysfs device directory (overwritten). Walks up
+ * from a class device to the bus device it hangs from ("device" link) and
+ * writes "bus:name" to @out.
+ */
+static int smaf_sysfs_name(char *dir, char *out, size_t len)
+{
+	char link[PATH_MAX], sub[PATH_MAX];
+	const char *dev;
+	int depth, n;
+
+	for (depth = 0; depth < SMAF_RESOLVE_DEPTH; depth++) {
+		if (strncmp(dir, SYSFS_DEVICES, strlen(SYSFS_DEVICES)))
+			return -ENODEV;
+		n = snprintf(link, sizeof(link), "%s/subsystem", dir);
+		if (n < 0 || (size_t)n >= sizeof(link))
+			return -ENAMETOOLONG;
+		if (realpath(link, sub) &&
+		    !strncmp(sub, SYSFS_BUS, strlen(SYSFS_BUS)) &&
+		    !strchr(sub + strlen(SYSFS_BUS), '/')) {
+			dev = strrchr(dir, '/') + 1;
+			n = snprintf(out, len, "%s:%s",
+				     sub + strlen(SYSFS_BUS), dev);
+			if (n < 0 || (size_t)n >= len)
+				return -ENAMETOOLONG;
+			return 0;
+		}
+		/* A class device (or none): the device it belongs to. */
+		n = snprintf(link, sizeof(link), "%s/device", dir);
+		if (n < 0 || (size_t)n >= sizeof(link))
+			return -ENAMETOOLONG;
+		if (!realpath(link, dir))
+			return -ENODEV;
+	}
+	return -ENODEV;
+}
+
+int smaf_resolve_device(const char *path, char *out, size_t len)
+{
+	char node[64], dir[PATH_MAX];
+	const char *colon;
+	struct stat st;
+	size_t n;
+
+	if (!path || !*path || !out || !len)
+		return -EINVAL;
+	colon = strchr(path, ':');
+	if (colon && path[0] != '/' && path[0] != '.') {
+		/* Already "bus:device". */
+		if (colon == path || !colon[1])
+			return -EINVAL;
+		n = strlen(path);
+		if (n >= len)
+			return -ENAMETOOLONG;
+		memcpy(out, path, n + 1);
+		return 0;
+	}
+	if (stat(path, &st))
+		return -errno;
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		snprintf(node, sizeof(node), "/sys/dev/%s/%u:%u",
+			 S_ISCHR(st.st_mode) ? "char" : "block",
+			 major(st.st_rdev), minor(st.st_rdev));
+		/* No sysfs entry: a node without a device (a stale one). */
+		if (!realpath(node, dir))
+			return errno == ENOENT ? -ENODEV : -errno;
+	} else if (S_ISDIR(st.st_mode)) {
+		if (!realpath(path, dir))
+			return -errno;
+	} else {
+		return -ENODEV;
+	}
+	return smaf_sysfs_name(dir, out, len);
+}
+
+int smaf_add_consumer_path(int fd, const char *path)
+{
+	char name[SMAF_DEVICE_NAME_LEN];
+	int ret;
+
+	ret = smaf_resolve_device(path, name, sizeof(name));
+	if (ret < 0)
+		return ret;
+	return smaf_add_consumer(fd, name);
 }

@@ -13,6 +13,7 @@
 
 /* The RFC library exposed O_CLOEXEC and O_RDWR through this header. */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -82,6 +83,33 @@ int smaf_add_consumer(int fd, const char *device);
  * allocators). Returns 0 or a negative errno (-EINVAL past the end).
  */
 int smaf_allocator_info(int index, struct smaf_allocator_info *info);
+
+/*
+ * Resolves @path to the "bus:device" name SMAF knows a device by and
+ * writes it, NUL-terminated, to @out (@len bytes). @path is one of:
+ *  - a "bus:device" name ("platform:vivid.0"), copied as is;
+ *  - a character or block device node ("/dev/video0", "/dev/dri/card0"):
+ *    the device behind /sys/dev/{char,block}/MAJ:MIN, that is the class
+ *    device's parent on a bus;
+ *  - a sysfs device directory ("/sys/devices/platform/vivid.0",
+ *    "/sys/bus/platform/devices/vivid.0", "/sys/class/video4linux/video0").
+ * A class device stands for the bus device it hangs from; the bus is the
+ * name of the device's "subsystem" link under /sys/bus. Whether SMAF knows
+ * that bus is up to the kernel (SMAF_IOC_ADD_CONSUMER). Returns 0 or a
+ * negative errno: -ENOENT when @path does not exist, -ENODEV when it is
+ * not a device on a bus (/dev/null, a regular file, a directory outside
+ * /sys/devices), -ENAMETOOLONG when the name does not fit in @len bytes,
+ * -EINVAL for a NULL or empty argument.
+ */
+int smaf_resolve_device(const char *path, char *out, size_t len);
+
+/*
+ * smaf_add_consumer() for a device given as smaf_resolve_device() accepts
+ * it: a "bus:device" name, a device node or a sysfs device path. Returns 0
+ * or a negative errno: those of smaf_resolve_device(), then those of
+ * smaf_add_consumer().
+ */
+int smaf_add_consumer_path(int fd, const char *path);
 
 #if defined(__cplusplus)
 }
