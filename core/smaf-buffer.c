@@ -501,32 +501,24 @@ static int smaf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	int ret;
 
 	mutex_lock(&buf->lock);
+	/* Only a vmap that raced with SET_SECURE_FLAG can get here. */
+	if (buf->secure) {
+		ret = -EACCES;
+		goto out_unlock;
+	}
 	ret = smaf_mem_populate(buf);
 	if (ret)
 		goto out_unlock;
-	if (buf->secure) {
-		ret = smaf_secure_grant(buf, NULL,
-					SMAF_ACCESS_READ | SMAF_ACCESS_WRITE);
-		if (ret)
-			goto out_unlock;
-	}
 	if (!buf->vmap_count) {
 		buf->vaddr = smaf_vmap_pages(buf);
 		if (!buf->vaddr) {
 			ret = -ENOMEM;
-			goto out_revoke;
+			goto out_unlock;
 		}
 	}
 	buf->vmap_count++;
 	atomic64_inc(&smaf_stats.cpu_mappings);
 	iosys_map_set_vaddr(map, buf->vaddr);
-	mutex_unlock(&buf->lock);
-	return 0;
-
-out_revoke:
-	if (buf->secure)
-		smaf_secure_revoke(buf, NULL,
-				   SMAF_ACCESS_READ | SMAF_ACCESS_WRITE);
 out_unlock:
 	mutex_unlock(&buf->lock);
 	return ret;
@@ -537,9 +529,6 @@ static void smaf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	struct smaf_buffer *buf = dmabuf->priv;
 
 	mutex_lock(&buf->lock);
-	if (buf->secure)
-		smaf_secure_revoke(buf, NULL,
-				   SMAF_ACCESS_READ | SMAF_ACCESS_WRITE);
 	if (!--buf->vmap_count) {
 		vunmap(buf->vaddr);
 		buf->vaddr = NULL;
@@ -581,6 +570,40 @@ static const struct dma_buf_ops smaf_dmabuf_ops = {
 	.vmap = smaf_vmap,
 	.vunmap = smaf_vunmap,
 };
+
+/*
+ * Secure buffers have no kernel vmap at all. 6.1's dma_buf_vmap() treats a
+ * failing exporter vmap as a kernel bug (WARN_ON_ONCE), so a refusal from
+ * the secure module cannot be reported there; without the op the dma-buf
+ * core refuses with -EINVAL, and no kernel mapping of secure memory ever
+ * exists. mmap() and CPU sync brackets still ask the secure module.
+ */
+static const struct dma_buf_ops smaf_secure_dmabuf_ops = {
+	.attach = smaf_attach,
+	.detach = smaf_detach,
+	.map_dma_buf = smaf_map_dma_buf,
+	.unmap_dma_buf = smaf_unmap_dma_buf,
+	.release = smaf_release,
+	.begin_cpu_access = smaf_begin_cpu_access,
+	.end_cpu_access = smaf_end_cpu_access,
+	.mmap = smaf_mmap,
+};
+
+/**
+ * smaf_buffer_secure_ops() - switch a buffer's dma-buf ops for its flag
+ * @buf: a buffer without memory, whose secure flag just changed
+ *
+ * Both tables have the same callbacks but vmap: a caller of the dma-buf
+ * core that read either table calls the same functions.
+ *
+ * Context: Process context, buffer lock held.
+ */
+void smaf_buffer_secure_ops(struct smaf_buffer *buf)
+{
+	lockdep_assert_held(&buf->lock);
+	WRITE_ONCE(buf->dmabuf->ops, buf->secure ? &smaf_secure_dmabuf_ops :
+						   &smaf_dmabuf_ops);
+}
 
 /**
  * smaf_buffer_create() - create a buffer and its dma-buf, without memory
@@ -653,7 +676,7 @@ struct smaf_buffer *smaf_buffer_get(int fd, struct dma_buf **dmabuf)
 
 	if (IS_ERR(d))
 		return ERR_CAST(d);
-	if (d->ops != &smaf_dmabuf_ops) {
+	if (d->ops != &smaf_dmabuf_ops && d->ops != &smaf_secure_dmabuf_ops) {
 		dma_buf_put(d);
 		return ERR_PTR(-EINVAL);
 	}

@@ -164,6 +164,7 @@ bool smaf_secure_release(struct smaf_buffer *buf);
 void smaf_buffer_fill_info(struct smaf_buffer *buf,
 			   struct smaf_buffer_info *info);
 int smaf_buffer_add_consumer(struct smaf_buffer *buf, const char *name);
+void smaf_buffer_secure_ops(struct smaf_buffer *buf);
 int smaf_buffers_show(struct seq_file *s, void *unused);
 
 /* smaf-alloc.c: giving buffers memory, and moving it */

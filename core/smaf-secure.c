@@ -5,9 +5,10 @@
  * A secure buffer has a context in the secure module from the moment it is
  * flagged until it is freed. Every requester, the CPU included, must be
  * granted access to the buffer's memory before it can reach it: devices
- * when they map it, the CPU when it mmap()s, vmap()s or opens a
- * DMA_BUF_IOCTL_SYNC bracket. Grants go per physically contiguous range,
- * and every successful grant is revoked exactly once.
+ * when they map it, the CPU when it mmap()s it or opens a
+ * DMA_BUF_IOCTL_SYNC bracket. Kernel vmap() of secure memory does not
+ * exist: secure buffers have no vmap op. Grants go per physically
+ * contiguous range, and every successful grant is revoked exactly once.
  */
 
 #define pr_fmt(fmt) "smaf: " fmt
@@ -51,6 +52,7 @@ int smaf_secure_set(struct smaf_buffer *buf, bool secure)
 			buf->sec = sec;
 			buf->sec_ctx = ctx;
 			buf->secure = true;
+			smaf_buffer_secure_ops(buf);
 			sec = NULL;	/* the buffer keeps the reference */
 		}
 	} else if (!secure && buf->secure) {
@@ -59,6 +61,7 @@ int smaf_secure_set(struct smaf_buffer *buf, bool secure)
 		buf->sec = NULL;
 		buf->sec_ctx = NULL;
 		buf->secure = false;
+		smaf_buffer_secure_ops(buf);
 	}
 	mutex_unlock(&buf->lock);
 	smaf_secure_put(sec);

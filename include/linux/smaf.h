@@ -175,10 +175,11 @@ struct smaf_secure;
  * @grant: required. Allow @acc's requester to reach @acc's range, before
  *	it does. Asked once per physically contiguous range of the buffer's
  *	memory: by every device map, and for the CPU (&smaf_access.dev NULL)
- *	by every mmap(), kernel vmap() and CPU access bracket
- *	(DMA_BUF_IOCTL_SYNC start). Returns 0, or a negative errno (-EACCES
- *	for a policy refusal, -ENOSPC when the firewall is full) that fails
- *	the access; the ranges already granted for it are then revoked.
+ *	by every mmap() and CPU access bracket (DMA_BUF_IOCTL_SYNC start).
+ *	Secure buffers cannot be vmap()ed by the kernel at all. Returns 0,
+ *	or a negative errno (-EACCES for a policy refusal, -ENOSPC when the
+ *	firewall is full) that fails the access; the ranges already granted
+ *	for it are then revoked.
  *	Process context, may sleep, under the buffer's lock.
  * @revoke: required. Undo exactly one earlier successful @grant with the
  *	same @acc. Cannot fail. Process context, under the buffer's lock.
