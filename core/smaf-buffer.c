@@ -350,33 +350,40 @@ static void smaf_vm_close(struct vm_area_struct *vma)
 	mutex_unlock(&buf->lock);
 }
 
-/* The page at page offset @pgoff of some memory. */
-static struct page *smaf_mem_page(struct sg_table *sgt, pgoff_t pgoff)
-{
-	struct sg_page_iter piter;
-
-	for_each_sgtable_page(sgt, &piter, pgoff)
-		return sg_page_iter_page(&piter);
-	return NULL;
-}
+/* Pages mapped by one CPU fault: a page fault per 1 MiB, not per page. */
+#define SMAF_FAULT_AROUND	256
 
 /*
- * mmap() maps every page up front; a fault happens only after a migration
- * zapped the page tables, and maps the page of the new memory.
+ * mmap() installs no page: every page is mapped here, once the VMA is
+ * linked to the dma-buf's file, under the buffer lock. A migration, which
+ * zaps the file's mappings under the same lock, therefore never misses a
+ * page table entry, and the VMA never carries remap_pfn_range()'s PAT
+ * tracking, which a zap racing with a VMA split would leave inconsistent.
  */
 static vm_fault_t smaf_vm_fault(struct vm_fault *vmf)
 {
-	struct smaf_cpu_map *cm = vmf->vma->vm_private_data;
+	struct vm_area_struct *vma = vmf->vma;
+	struct smaf_cpu_map *cm = vma->vm_private_data;
 	struct smaf_buffer *buf = cm->buf;
+	unsigned long addr = vmf->address, n = 0;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
-	struct page *page = NULL;
+	struct sg_page_iter piter;
 
 	mutex_lock(&buf->lock);
-	if (buf->mem && vmf->pgoff < buf->size >> PAGE_SHIFT)
-		page = smaf_mem_page(buf->mem->sgt, vmf->pgoff);
-	if (page)
-		ret = vmf_insert_pfn(vmf->vma, vmf->address,
-				     page_to_pfn(page));
+	if (!buf->mem || vmf->pgoff >= buf->size >> PAGE_SHIFT)
+		goto out_unlock;
+	for_each_sgtable_page(buf->mem->sgt, &piter, vmf->pgoff) {
+		vm_fault_t r = vmf_insert_pfn(vma, addr,
+				page_to_pfn(sg_page_iter_page(&piter)));
+
+		if (!n)
+			ret = r;
+		addr += PAGE_SIZE;
+		if (r != VM_FAULT_NOPAGE || ++n == SMAF_FAULT_AROUND ||
+		    addr >= vma->vm_end)
+			break;
+	}
+out_unlock:
 	mutex_unlock(&buf->lock);
 	return ret;
 }
@@ -386,35 +393,6 @@ static const struct vm_operations_struct smaf_vm_ops = {
 	.close = smaf_vm_close,
 	.fault = smaf_vm_fault,
 };
-
-/* Map the pages from page offset @pgoff on into @vma, entry by entry. */
-static int smaf_remap(struct sg_table *sgt, struct vm_area_struct *vma)
-{
-	unsigned long addr = vma->vm_start, skip = vma->vm_pgoff;
-	struct scatterlist *sg;
-	int i, ret;
-
-	for_each_sgtable_sg(sgt, sg, i) {
-		unsigned long npages = sg->length >> PAGE_SHIFT;
-		unsigned long len;
-
-		if (skip >= npages) {
-			skip -= npages;
-			continue;
-		}
-		len = min((npages - skip) << PAGE_SHIFT, vma->vm_end - addr);
-		ret = remap_pfn_range(vma, addr,
-				      page_to_pfn(sg_page(sg)) + skip, len,
-				      vma->vm_page_prot);
-		if (ret)
-			return ret;
-		addr += len;
-		skip = 0;
-		if (addr >= vma->vm_end)
-			break;
-	}
-	return 0;
-}
 
 static int smaf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
@@ -455,20 +433,14 @@ static int smaf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 		if (ret)
 			goto out_unlock;
 	}
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_ops = &smaf_vm_ops;
 	vma->vm_private_data = cm;
-	ret = smaf_remap(buf->mem->sgt, vma);
-	if (ret)
-		goto out_revoke;
 	buf->nr_vmas++;
 	atomic64_inc(&smaf_stats.cpu_mappings);
 	mutex_unlock(&buf->lock);
 	return 0;
 
-out_revoke:
-	if (buf->secure)
-		smaf_secure_revoke(buf, NULL, cm->access);
 out_unlock:
 	mutex_unlock(&buf->lock);
 	kfree(cm);

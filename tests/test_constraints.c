@@ -49,6 +49,7 @@
 #include "libsmaf.h"
 #include "common/smaf_test.h"
 #include "common/testdev.h"
+#include "common/vivid.h"
 
 #define KiB		1024ULL
 #define MiB		(1024ULL * KiB)
@@ -1590,57 +1591,6 @@ FIXTURE_VARIANT_ADD(vivid, rule_undeclared_dma64_mapped) {
 	.keep_mapped = true,
 };
 
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, cmd, arg);
-	} while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : ret;
-}
-
-static int vivid_open_capture(void)
-{
-	struct v4l2_capability cap;
-	char path[32];
-	int i, fd;
-
-	for (i = 0; i < 64; i++) {
-		__u32 caps;
-
-		snprintf(path, sizeof(path), "/dev/video%d", i);
-		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&cap, 0, sizeof(cap));
-		if (xioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 &&
-		    strcmp((char *)cap.driver, "vivid") == 0) {
-			caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ?
-				cap.device_caps : cap.capabilities;
-			if ((caps & V4L2_CAP_VIDEO_CAPTURE) &&
-			    (caps & V4L2_CAP_STREAMING) &&
-			    !(caps & V4L2_CAP_TOUCH))
-				return fd;
-		}
-		close(fd);
-	}
-	return -ENODEV;
-}
-
-static int vivid_qbuf(int vfd, unsigned int index, int fd, size_t size)
-{
-	struct v4l2_buffer b;
-
-	memset(&b, 0, sizeof(b));
-	b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	b.memory = V4L2_MEMORY_DMABUF;
-	b.index = index;
-	b.m.fd = fd;
-	b.length = size;
-	return xioctl(vfd, VIDIOC_QBUF, &b);
-}
-
 FIXTURE_SETUP(vivid)
 {
 	const char *req = getenv("SMAF_CONSTRAINTS_VIVID");
@@ -1661,17 +1611,17 @@ FIXTURE_SETUP(vivid)
 	}
 	ctx_setup(_metadata, &self->c);
 	self->ready = true;
-	self->vfd = vivid_open_capture();
+	self->vfd = vivid_open_capture(NULL, 0);
 	ASSERT_LE(0, self->vfd) TH_LOG("no vivid capture node");
 	memset(&f, 0, sizeof(f));
 	f.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	ASSERT_EQ(0, xioctl(self->vfd, VIDIOC_G_FMT, &f));
+	ASSERT_EQ(0, smaf_xioctl(self->vfd, VIDIOC_G_FMT, &f));
 	if (f.fmt.pix.sizeimage == 0 || f.fmt.pix.sizeimage > VIVID_MAX_IMAGE) {
 		f.fmt.pix.width = 640;
 		f.fmt.pix.height = 360;
 		f.fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
 		f.fmt.pix.field = V4L2_FIELD_NONE;
-		ASSERT_EQ(0, xioctl(self->vfd, VIDIOC_S_FMT, &f));
+		ASSERT_EQ(0, smaf_xioctl(self->vfd, VIDIOC_S_FMT, &f));
 	}
 	self->sizeimage = f.fmt.pix.sizeimage;
 	ASSERT_LT(0, self->sizeimage);
@@ -1687,11 +1637,11 @@ FIXTURE_TEARDOWN(vivid)
 
 	if (self->vfd >= 0) {
 		if (self->streaming)
-			xioctl(self->vfd, VIDIOC_STREAMOFF, &type);
+			smaf_xioctl(self->vfd, VIDIOC_STREAMOFF, &type);
 		memset(&rb, 0, sizeof(rb));
 		rb.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 		rb.memory = V4L2_MEMORY_DMABUF;
-		xioctl(self->vfd, VIDIOC_REQBUFS, &rb);
+		smaf_xioctl(self->vfd, VIDIOC_REQBUFS, &rb);
 		close(self->vfd);
 	}
 	if (self->ready)
@@ -1734,7 +1684,7 @@ TEST_F_TIMEOUT(vivid, capture, 600)
 	rb.count = VIVID_NBUF;
 	rb.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	rb.memory = V4L2_MEMORY_DMABUF;
-	ASSERT_EQ(0, xioctl(self->vfd, VIDIOC_REQBUFS, &rb));
+	ASSERT_EQ(0, smaf_xioctl(self->vfd, VIDIOC_REQBUFS, &rb));
 	ASSERT_LE(2, rb.count);
 	ASSERT_GE(VIVID_NBUF, rb.count);
 
@@ -1824,7 +1774,7 @@ TEST_F_TIMEOUT(vivid, capture, 600)
 	}
 	TH_LOG("%u of %u buffers moved", moved, rb.count);
 
-	ASSERT_EQ(0, xioctl(self->vfd, VIDIOC_STREAMON, &type));
+	ASSERT_EQ(0, smaf_xioctl(self->vfd, VIDIOC_STREAMON, &type));
 	self->streaming = true;
 	deadline = now_ms() + 300000;
 	while (frames < VIVID_FRAMES) {
@@ -1838,7 +1788,7 @@ TEST_F_TIMEOUT(vivid, capture, 600)
 		memset(&b, 0, sizeof(b));
 		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 		b.memory = V4L2_MEMORY_DMABUF;
-		ret = xioctl(self->vfd, VIDIOC_DQBUF, &b);
+		ret = smaf_xioctl(self->vfd, VIDIOC_DQBUF, &b);
 		if (ret == -EAGAIN)
 			continue;
 		ASSERT_EQ(0, ret) TH_LOG("DQBUF: %s", strerror(-ret));
@@ -1865,7 +1815,7 @@ TEST_F_TIMEOUT(vivid, capture, 600)
 		ASSERT_EQ(0, vivid_qbuf(self->vfd, b.index, self->fds[b.index],
 					self->size));
 	}
-	ASSERT_EQ(0, xioctl(self->vfd, VIDIOC_STREAMOFF, &type));
+	ASSERT_EQ(0, smaf_xioctl(self->vfd, VIDIOC_STREAMOFF, &type));
 	self->streaming = false;
 	for (i = 0; i < rb.count; i++)
 		EXPECT_GE(1, info_of(_metadata, c, self->fds[i]).migrations);

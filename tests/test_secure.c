@@ -54,6 +54,7 @@
 
 #include "common/smaf_test.h"
 #include "common/testdev.h"
+#include "common/vivid.h"
 
 #define KiB		1024ULL
 #define MiB		(1024ULL * KiB)
@@ -1507,80 +1508,6 @@ TEST_F(sec, policy_is_root_only)
 
 /* ---- vivid, videobuf2-vmalloc: it imports with dma_buf_vmap() ---- */
 
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, cmd, arg);
-	} while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : ret;
-}
-
-/* vivid's allocators parameter for instance 0, or -errno. */
-static int vivid_mode(void)
-{
-	char buf[64];
-	int n = read_file("/sys/module/vivid/parameters/allocators", buf,
-			  sizeof(buf));
-
-	return n < 0 ? n : atoi(buf);
-}
-
-static int open_vivid_capture(void)
-{
-	struct v4l2_capability cap;
-	char path[32];
-	int i, fd;
-
-	for (i = 0; i < 64; i++) {
-		__u32 caps;
-
-		snprintf(path, sizeof(path), "/dev/video%d", i);
-		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&cap, 0, sizeof(cap));
-		if (xioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 &&
-		    strcmp((char *)cap.driver, "vivid") == 0) {
-			caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ?
-				cap.device_caps : cap.capabilities;
-			if ((caps & V4L2_CAP_VIDEO_CAPTURE) &&
-			    (caps & V4L2_CAP_STREAMING) &&
-			    !(caps & V4L2_CAP_TOUCH))
-				return fd;
-		}
-		close(fd);
-	}
-	return -ENODEV;
-}
-
-static int vivid_reqbufs(int vfd, unsigned int count)
-{
-	struct v4l2_requestbuffers rb;
-	int ret;
-
-	memset(&rb, 0, sizeof(rb));
-	rb.count = count;
-	rb.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	rb.memory = V4L2_MEMORY_DMABUF;
-	ret = xioctl(vfd, VIDIOC_REQBUFS, &rb);
-	return ret < 0 ? ret : (int)rb.count;
-}
-
-static int vivid_qbuf(int vfd, unsigned int index, int fd, size_t size)
-{
-	struct v4l2_buffer b;
-
-	memset(&b, 0, sizeof(b));
-	b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	b.memory = V4L2_MEMORY_DMABUF;
-	b.index = index;
-	b.m.fd = fd;
-	b.length = size;
-	return xioctl(vfd, VIDIOC_QBUF, &b);
-}
-
 /* An integer from a /proc file, or -errno. */
 static long long proc_read(const char *path)
 {
@@ -1630,18 +1557,18 @@ FIXTURE_SETUP(vivid)
 		SKIP(return, "vivid is not loaded");
 	ASSERT_EQ(0, mode) TH_LOG("vivid runs with allocators=%d, not the "
 				  "default vmalloc (0)", mode);
-	self->vfd = open_vivid_capture();
+	self->vfd = vivid_open_capture(NULL, 0);
 	ASSERT_LE(0, self->vfd) TH_LOG("no vivid capture node");
 	memset(&f, 0, sizeof(f));
 	f.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	ret = xioctl(self->vfd, VIDIOC_G_FMT, &f);
+	ret = smaf_xioctl(self->vfd, VIDIOC_G_FMT, &f);
 	ASSERT_EQ(0, ret) TH_LOG("G_FMT: %s", strerror(-ret));
 	if (f.fmt.pix.sizeimage == 0 || f.fmt.pix.sizeimage > 2 * MiB) {
 		f.fmt.pix.width = 640;
 		f.fmt.pix.height = 360;
 		f.fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
 		f.fmt.pix.field = V4L2_FIELD_NONE;
-		ret = xioctl(self->vfd, VIDIOC_S_FMT, &f);
+		ret = smaf_xioctl(self->vfd, VIDIOC_S_FMT, &f);
 		ASSERT_EQ(0, ret) TH_LOG("S_FMT: %s", strerror(-ret));
 	}
 	ASSERT_LT(0, f.fmt.pix.sizeimage);
@@ -1654,7 +1581,7 @@ FIXTURE_TEARDOWN(vivid)
 
 	if (self->vfd >= 0) {
 		if (self->streaming)
-			xioctl(self->vfd, VIDIOC_STREAMOFF, &type);
+			smaf_xioctl(self->vfd, VIDIOC_STREAMOFF, &type);
 		vivid_reqbufs(self->vfd, 0);
 		close(self->vfd);
 		self->vfd = -1;
@@ -1701,7 +1628,7 @@ static void vivid_refused(struct __test_metadata *_metadata,
 		       qret[i] ? strerror(-qret[i]) : "ok");
 	}
 	if (!qret[0]) {
-		sret = xioctl(self->vfd, VIDIOC_STREAMON, &type);
+		sret = smaf_xioctl(self->vfd, VIDIOC_STREAMON, &type);
 		self->streaming = !sret;
 		TH_LOG("STREAMON: %s", sret ? strerror(-sret) : "ok");
 	}
@@ -1728,7 +1655,7 @@ static void vivid_refused(struct __test_metadata *_metadata,
 	EXPECT_EQ(c->fw0.active_grants, fw.active_grants);
 	EXPECT_EQ(c->fw0.grants, fw.grants) TH_LOG("the firewall was asked");
 	if (self->streaming) {
-		xioctl(self->vfd, VIDIOC_STREAMOFF, &type);
+		smaf_xioctl(self->vfd, VIDIOC_STREAMOFF, &type);
 		self->streaming = false;
 	}
 	EXPECT_EQ(0, vivid_reqbufs(self->vfd, 0));

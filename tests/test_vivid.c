@@ -36,6 +36,7 @@
 
 #include "common/smaf_test.h"
 #include "common/testdev.h"
+#include "common/vivid.h"
 
 #define CMA_NAME	"smaf-cma"
 #define MAX_SIZEIMAGE	(4U * 1024 * 1024)
@@ -45,61 +46,6 @@
 #define STREAM_MS	300000
 
 static int expected_mode = -1;	/* from argv or the environment */
-
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, cmd, arg);
-	} while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : ret;
-}
-
-/* vivid's allocators parameter for instance 0, or -errno. */
-static int vivid_mode(void)
-{
-	char buf[64];
-	int fd, n;
-
-	fd = open("/sys/module/vivid/parameters/allocators", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	return atoi(buf);	/* "1,0,0,..." */
-}
-
-/* Opens vivid's video capture node (not touch), O_NONBLOCK. */
-static int open_vivid_capture(char *path, size_t len)
-{
-	struct v4l2_capability cap;
-	int i, fd;
-
-	for (i = 0; i < 64; i++) {
-		__u32 caps;
-
-		snprintf(path, len, "/dev/video%d", i);
-		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&cap, 0, sizeof(cap));
-		if (xioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 &&
-		    strcmp((char *)cap.driver, "vivid") == 0) {
-			caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ?
-				cap.device_caps : cap.capabilities;
-			if ((caps & V4L2_CAP_VIDEO_CAPTURE) &&
-			    (caps & V4L2_CAP_STREAMING) &&
-			    !(caps & V4L2_CAP_TOUCH))
-				return fd;
-		}
-		close(fd);
-	}
-	return -ENODEV;
-}
 
 static uint64_t fnv(const uint8_t *p, size_t len)
 {
@@ -150,19 +96,19 @@ FIXTURE_SETUP(vivid)
 	self->alloc = self->mode == 1 ? CMA_NAME : general_allocator(self->dev);
 	ASSERT_STRNE("", self->alloc);
 
-	self->vfd = open_vivid_capture(path, sizeof(path));
+	self->vfd = vivid_open_capture(path, sizeof(path));
 	ASSERT_LE(0, self->vfd) TH_LOG("no vivid capture node");
 
 	memset(f, 0, sizeof(*f));
 	f->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	ret = xioctl(self->vfd, VIDIOC_G_FMT, f);
+	ret = smaf_xioctl(self->vfd, VIDIOC_G_FMT, f);
 	ASSERT_EQ(0, ret) TH_LOG("G_FMT: %s", strerror(-ret));
 	if (f->fmt.pix.sizeimage == 0 || f->fmt.pix.sizeimage > MAX_SIZEIMAGE) {
 		f->fmt.pix.width = 640;
 		f->fmt.pix.height = 360;
 		f->fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
 		f->fmt.pix.field = V4L2_FIELD_NONE;
-		ret = xioctl(self->vfd, VIDIOC_S_FMT, f);
+		ret = smaf_xioctl(self->vfd, VIDIOC_S_FMT, f);
 		ASSERT_EQ(0, ret) TH_LOG("S_FMT: %s", strerror(-ret));
 	}
 	ASSERT_LT(0, f->fmt.pix.sizeimage);
@@ -184,11 +130,11 @@ FIXTURE_TEARDOWN(vivid)
 
 	if (self->vfd >= 0) {
 		if (self->streaming)
-			xioctl(self->vfd, VIDIOC_STREAMOFF, &type);
+			smaf_xioctl(self->vfd, VIDIOC_STREAMOFF, &type);
 		memset(&rb, 0, sizeof(rb));
 		rb.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 		rb.memory = V4L2_MEMORY_DMABUF;
-		xioctl(self->vfd, VIDIOC_REQBUFS, &rb);
+		smaf_xioctl(self->vfd, VIDIOC_REQBUFS, &rb);
 		close(self->vfd);
 	}
 	for (i = 0; i < NBUF; i++)
@@ -234,19 +180,6 @@ static void expect_imported(struct __test_metadata *_metadata, int mode,
 	}
 }
 
-static int qbuf(int vfd, unsigned int index, int fd, size_t size)
-{
-	struct v4l2_buffer b;
-
-	memset(&b, 0, sizeof(b));
-	b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	b.memory = V4L2_MEMORY_DMABUF;
-	b.index = index;
-	b.m.fd = fd;
-	b.length = size;
-	return xioctl(vfd, VIDIOC_QBUF, &b);
-}
-
 TEST_F_TIMEOUT(vivid, capture_into_smaf, 900)
 {
 	struct v4l2_requestbuffers rb;
@@ -261,7 +194,7 @@ TEST_F_TIMEOUT(vivid, capture_into_smaf, 900)
 	rb.count = NBUF;
 	rb.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	rb.memory = V4L2_MEMORY_DMABUF;
-	ret = xioctl(self->vfd, VIDIOC_REQBUFS, &rb);
+	ret = smaf_xioctl(self->vfd, VIDIOC_REQBUFS, &rb);
 	ASSERT_EQ(0, ret) TH_LOG("REQBUFS DMABUF: %s", strerror(-ret));
 	ASSERT_LE(2, rb.count);
 	ASSERT_GE(NBUF, rb.count);
@@ -274,13 +207,13 @@ TEST_F_TIMEOUT(vivid, capture_into_smaf, 900)
 		EXPECT_EQ(0, info_of(_metadata, self->dev, self->fds[i]).allocated);
 	}
 	for (i = 0; i < self->nbuf; i++) {
-		ret = qbuf(self->vfd, i, self->fds[i], self->size);
+		ret = vivid_qbuf(self->vfd, i, self->fds[i], self->size);
 		ASSERT_EQ(0, ret) TH_LOG("QBUF %u: %s", i, strerror(-ret));
 		bi = info_of(_metadata, self->dev, self->fds[i]);
 		expect_imported(_metadata, self->mode, self->alloc, &bi, i);
 	}
 
-	ret = xioctl(self->vfd, VIDIOC_STREAMON, &type);
+	ret = smaf_xioctl(self->vfd, VIDIOC_STREAMON, &type);
 	ASSERT_EQ(0, ret) TH_LOG("STREAMON: %s", strerror(-ret));
 	self->streaming = true;
 
@@ -301,14 +234,14 @@ TEST_F_TIMEOUT(vivid, capture_into_smaf, 900)
 		memset(&b, 0, sizeof(b));
 		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 		b.memory = V4L2_MEMORY_DMABUF;
-		ret = xioctl(self->vfd, VIDIOC_DQBUF, &b);
+		ret = smaf_xioctl(self->vfd, VIDIOC_DQBUF, &b);
 		if (ret == -EAGAIN)
 			continue;
 		ASSERT_EQ(0, ret) TH_LOG("DQBUF: %s", strerror(-ret));
 		ASSERT_GT(self->nbuf, b.index);
 		if (b.flags & V4L2_BUF_FLAG_ERROR) {
 			ASSERT_GT(8, ++errors) TH_LOG("too many error frames");
-			ASSERT_EQ(0, qbuf(self->vfd, b.index, self->fds[b.index],
+			ASSERT_EQ(0, vivid_qbuf(self->vfd, b.index, self->fds[b.index],
 					  self->size));
 			continue;
 		}
@@ -341,17 +274,17 @@ TEST_F_TIMEOUT(vivid, capture_into_smaf, 900)
 		       frames - 1, b.index, b.sequence, b.bytesused,
 		       (unsigned long long)h);
 
-		ret = qbuf(self->vfd, b.index, self->fds[b.index], self->size);
+		ret = vivid_qbuf(self->vfd, b.index, self->fds[b.index], self->size);
 		ASSERT_EQ(0, ret) TH_LOG("re-QBUF %u: %s", b.index, strerror(-ret));
 	}
 
-	ret = xioctl(self->vfd, VIDIOC_STREAMOFF, &type);
+	ret = smaf_xioctl(self->vfd, VIDIOC_STREAMOFF, &type);
 	ASSERT_EQ(0, ret) TH_LOG("STREAMOFF: %s", strerror(-ret));
 	self->streaming = false;
 	memset(&rb, 0, sizeof(rb));
 	rb.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	rb.memory = V4L2_MEMORY_DMABUF;
-	ret = xioctl(self->vfd, VIDIOC_REQBUFS, &rb);
+	ret = smaf_xioctl(self->vfd, VIDIOC_REQBUFS, &rb);
 	ASSERT_EQ(0, ret) TH_LOG("REQBUFS 0: %s", strerror(-ret));
 
 	/* vivid let go: no attachment, no mapping, memory still there. */
@@ -412,12 +345,12 @@ TEST_F_TIMEOUT(vivid, queue_and_release, 300)
 	rb.count = NBUF;
 	rb.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	rb.memory = V4L2_MEMORY_DMABUF;
-	ASSERT_EQ(0, xioctl(self->vfd, VIDIOC_REQBUFS, &rb));
+	ASSERT_EQ(0, smaf_xioctl(self->vfd, VIDIOC_REQBUFS, &rb));
 	self->nbuf = rb.count;
 	for (i = 0; i < self->nbuf; i++) {
 		ASSERT_EQ(0, smaf_raw_create(self->dev, self->size, SMAF_RDWR,
 					     NULL, &self->fds[i]));
-		ret = qbuf(self->vfd, i, self->fds[i], self->size);
+		ret = vivid_qbuf(self->vfd, i, self->fds[i], self->size);
 		ASSERT_EQ(0, ret) TH_LOG("QBUF %u: %s", i, strerror(-ret));
 		bi = info_of(_metadata, self->dev, self->fds[i]);
 		expect_imported(_metadata, self->mode, self->alloc, &bi, i);
@@ -425,7 +358,7 @@ TEST_F_TIMEOUT(vivid, queue_and_release, 300)
 	memset(&rb, 0, sizeof(rb));
 	rb.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	rb.memory = V4L2_MEMORY_DMABUF;
-	ASSERT_EQ(0, xioctl(self->vfd, VIDIOC_REQBUFS, &rb));
+	ASSERT_EQ(0, smaf_xioctl(self->vfd, VIDIOC_REQBUFS, &rb));
 	for (i = 0; i < self->nbuf; i++) {
 		bi = info_of(_metadata, self->dev, self->fds[i]);
 		EXPECT_EQ(0, bi.attachments);

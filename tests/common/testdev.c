@@ -21,6 +21,7 @@
 
 #include "smaf_test.h"
 #include "testdev.h"
+#include "vivid.h"
 
 /*
  * The few DRM ioctls needed here, as include/uapi/drm/drm.h and drm_mode.h
@@ -42,16 +43,6 @@ struct testdev_drm_mode_map_dumb {
 	_IOWR('d', 0x2d, struct testdev_drm_prime_handle)
 #define TESTDEV_DRM_IOCTL_MODE_MAP_DUMB \
 	_IOWR('d', 0xB3, struct testdev_drm_mode_map_dumb)
-
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, cmd, arg);
-	} while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : ret;
-}
 
 const char *testdev_name(unsigned int dev)
 {
@@ -80,7 +71,7 @@ int testdev_attach(int tfd, int buf_fd, unsigned int dev, uint32_t *handle)
 	memset(&a, 0, sizeof(a));
 	a.fd = buf_fd;
 	a.dev = dev;
-	ret = xioctl(tfd, SMAF_TESTDEV_IOC_ATTACH, &a);
+	ret = smaf_xioctl(tfd, SMAF_TESTDEV_IOC_ATTACH, &a);
 	if (ret < 0)
 		return ret;
 	if (handle)
@@ -94,7 +85,7 @@ int testdev_detach(int tfd, uint32_t handle)
 
 	memset(&m, 0, sizeof(m));
 	m.handle = handle;
-	return xioctl(tfd, SMAF_TESTDEV_IOC_DETACH, &m);
+	return smaf_xioctl(tfd, SMAF_TESTDEV_IOC_DETACH, &m);
 }
 
 int testdev_map(int tfd, uint32_t handle, uint32_t dir, uint32_t *nents,
@@ -106,7 +97,7 @@ int testdev_map(int tfd, uint32_t handle, uint32_t dir, uint32_t *nents,
 	memset(&m, 0, sizeof(m));
 	m.handle = handle;
 	m.dir = dir;
-	ret = xioctl(tfd, SMAF_TESTDEV_IOC_MAP, &m);
+	ret = smaf_xioctl(tfd, SMAF_TESTDEV_IOC_MAP, &m);
 	if (ret < 0)
 		return ret;
 	if (nents)
@@ -122,7 +113,7 @@ int testdev_unmap(int tfd, uint32_t handle)
 
 	memset(&m, 0, sizeof(m));
 	m.handle = handle;
-	return xioctl(tfd, SMAF_TESTDEV_IOC_UNMAP, &m);
+	return smaf_xioctl(tfd, SMAF_TESTDEV_IOC_UNMAP, &m);
 }
 
 int testdev_attach_map(int tfd, int buf_fd, unsigned int dev,
@@ -162,7 +153,7 @@ int testdev_write(int tfd, uint32_t handle, uint32_t seed, uint64_t off,
 	rw.seed = seed;
 	rw.offset = off;
 	rw.length = len;
-	return xioctl(tfd, SMAF_TESTDEV_IOC_WRITE, &rw);
+	return smaf_xioctl(tfd, SMAF_TESTDEV_IOC_WRITE, &rw);
 }
 
 int testdev_checksum(int tfd, uint32_t handle, uint64_t off, uint64_t len,
@@ -175,7 +166,7 @@ int testdev_checksum(int tfd, uint32_t handle, uint64_t off, uint64_t len,
 	rw.handle = handle;
 	rw.offset = off;
 	rw.length = len;
-	ret = xioctl(tfd, SMAF_TESTDEV_IOC_CHECKSUM, &rw);
+	ret = smaf_xioctl(tfd, SMAF_TESTDEV_IOC_CHECKSUM, &rw);
 	if (ret < 0)
 		return ret;
 	if (sum)
@@ -250,7 +241,7 @@ int dmabuf_sync(int fd, uint64_t flags)
 {
 	struct dma_buf_sync s = { .flags = flags };
 
-	return xioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
+	return smaf_xioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
 }
 
 int dmabuf_sync_start(int fd)
@@ -281,7 +272,7 @@ int drm_map_dumb(int drm_fd, uint32_t handle, uint64_t *offset)
 
 	memset(&m, 0, sizeof(m));
 	m.handle = handle;
-	ret = xioctl(drm_fd, TESTDEV_DRM_IOCTL_MODE_MAP_DUMB, &m);
+	ret = smaf_xioctl(drm_fd, TESTDEV_DRM_IOCTL_MODE_MAP_DUMB, &m);
 	if (ret < 0)
 		return ret;
 	*offset = m.offset;
@@ -296,7 +287,7 @@ int drm_prime_export(int drm_fd, uint32_t handle, int *dmabuf_fd)
 	memset(&h, 0, sizeof(h));
 	h.handle = handle;
 	h.flags = O_RDWR | O_CLOEXEC;
-	ret = xioctl(drm_fd, TESTDEV_DRM_IOCTL_PRIME_HANDLE_TO_FD, &h);
+	ret = smaf_xioctl(drm_fd, TESTDEV_DRM_IOCTL_PRIME_HANDLE_TO_FD, &h);
 	if (ret < 0)
 		return ret;
 	*dmabuf_fd = h.fd;
