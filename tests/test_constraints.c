@@ -103,35 +103,9 @@ static int rules_write(const char *line)
 	return n;
 }
 
-/* Reads a whole (small) file into @buf, NUL-terminated. Bytes or -errno. */
-static ssize_t read_file(const char *path, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (n < len - 1) {
-		r = read(fd, buf + n, len - 1 - n);
-		if (r < 0) {
-			r = -errno;
-			close(fd);
-			return r;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
-
 static ssize_t rules_read(char *buf, size_t len)
 {
-	return read_file(RULES_PATH, buf, len);
+	return smaf_read_file(RULES_PATH, buf, len);
 }
 
 static int kmsg_open(void)
@@ -777,7 +751,7 @@ TEST_F(ainfo, declared_capabilities)
 	EXPECT_LT(0xffffffffULL, sys.min_dma_limit) TH_LOG("the VM has > 4 GiB");
 
 	/* debugfs smaf/allocators says the same. */
-	ASSERT_LT(0, read_file(DBG_DIR "allocators", dbg, sizeof(dbg)));
+	ASSERT_LT(0, smaf_read_file(DBG_DIR "allocators", dbg, sizeof(dbg)));
 	snprintf(line, sizeof(line),
 		 "name=%s ranking=10 contiguous=0 secure=0 max_size=0 min_dma_limit=%#llx ",
 		 SYSTEM, (unsigned long long)sys.min_dma_limit);
@@ -845,7 +819,7 @@ TEST_F(ainfo, statistics_follow_buffers)
 	EXPECT_EQ(cpeak, c1.peak_bytes);
 
 	/* debugfs smaf/allocators shows the live values too. */
-	ASSERT_LT(0, read_file(DBG_DIR "allocators", dbg, sizeof(dbg)));
+	ASSERT_LT(0, smaf_read_file(DBG_DIR "allocators", dbg, sizeof(dbg)));
 	snprintf(want, sizeof(want), "buffers=%llu bytes=%llu peak_bytes=%llu failures=%llu",
 		 (unsigned long long)s1.buffers, (unsigned long long)s1.bytes,
 		 (unsigned long long)s1.peak_bytes, (unsigned long long)s1.failures);
@@ -908,7 +882,7 @@ static void expect_rules(struct __test_metadata *_metadata, const char *want)
 
 	ASSERT_LE(0, rules_read(got, sizeof(got)));
 	EXPECT_STREQ(want, got);
-	ASSERT_LE(0, read_file(DBG_DIR "constraints", dbg, sizeof(dbg)));
+	ASSERT_LE(0, smaf_read_file(DBG_DIR "constraints", dbg, sizeof(dbg)));
 	EXPECT_STREQ(want, dbg) TH_LOG("debugfs constraints differs");
 }
 
@@ -1321,7 +1295,7 @@ static int buffer_line(uint64_t id, char *out, size_t len)
 	char key[40], *l, *save = NULL;
 	int n = 0;
 
-	if (read_file(DBG_DIR "buffers", all, sizeof(all)) < 0)
+	if (smaf_read_file(DBG_DIR "buffers", all, sizeof(all)) < 0)
 		return -1;
 	snprintf(key, sizeof(key), "id=%llu ", (unsigned long long)id);
 	for (l = strtok_r(all, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
@@ -1363,7 +1337,7 @@ TEST_F(dbg, buffers_lines)
 	char cid[32];
 	uint32_t hm;
 
-	ASSERT_LT(0, read_file("/proc/self/comm", comm, sizeof(comm)));
+	ASSERT_LT(0, smaf_read_file("/proc/self/comm", comm, sizeof(comm)));
 	comm[strcspn(comm, "\n")] = 0;
 
 	/* A: dma64 + dma64b attached, dma32 declared, named. */
@@ -1526,7 +1500,7 @@ TEST_F(dbg, no_kernel_pointers)
 	ASSERT_NE(NULL, kernel_pointer("x 18446612682070163456 y"));
 	ASSERT_EQ(NULL, kernel_pointer("min_dma_limit=0xffffffff bytes=1048576"));
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		ASSERT_LE(0, read_file(files[i], text, sizeof(text)))
+		ASSERT_LE(0, smaf_read_file(files[i], text, sizeof(text)))
 			TH_LOG("%s", files[i]);
 		bad = kernel_pointer(text);
 		EXPECT_EQ(NULL, bad) TH_LOG("%s: kernel pointer at \"%.40s\"",
@@ -1601,7 +1575,7 @@ FIXTURE_SETUP(vivid)
 	self->vfd = -1;
 	for (i = 0; i < VIVID_NBUF; i++)
 		self->fds[i] = -1;
-	ret = read_file("/sys/module/vivid/parameters/allocators", mode,
+	ret = smaf_read_file("/sys/module/vivid/parameters/allocators", mode,
 			sizeof(mode));
 	if (ret < 0 || mode[0] != '1') {
 		if (req && req[0] == '1')

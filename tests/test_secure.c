@@ -86,32 +86,6 @@ struct fw_counters {
 	uint64_t contexts;
 };
 
-/* Reads a whole (small) file into @buf, NUL-terminated. Bytes or -errno. */
-static int read_file(const char *path, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (n < len - 1) {
-		r = read(fd, buf + n, len - 1 - n);
-		if (r < 0) {
-			r = -errno;
-			close(fd);
-			return r;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	buf[n] = 0;
-	close(fd);
-	return (int)n;
-}
-
 static int fw_counters_read(struct fw_counters *c)
 {
 	static const struct {
@@ -134,7 +108,7 @@ static int fw_counters_read(struct fw_counters *c)
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	ret = read_file(FW_DEBUGFS "/counters", buf, sizeof(buf));
+	ret = smaf_read_file(FW_DEBUGFS "/counters", buf, sizeof(buf));
 	if (ret < 0)
 		return ret;
 	for (line = strtok_r(buf, "\n", &save); line;
@@ -189,7 +163,7 @@ static int fw_regions_of(uint64_t ctx, struct fw_region *r, int max)
 	buf = malloc(FILE_MAX);
 	if (!buf)
 		return -ENOMEM;
-	ret = read_file(FW_DEBUGFS "/regions", buf, FILE_MAX);
+	ret = smaf_read_file(FW_DEBUGFS "/regions", buf, FILE_MAX);
 	if (ret < 0) {
 		free(buf);
 		return ret;
@@ -227,7 +201,7 @@ static int fw_regions_used(void)
 	buf = malloc(FILE_MAX);
 	if (!buf)
 		return -ENOMEM;
-	ret = read_file(FW_DEBUGFS "/regions", buf, FILE_MAX);
+	ret = smaf_read_file(FW_DEBUGFS "/regions", buf, FILE_MAX);
 	if (ret < 0) {
 		free(buf);
 		return ret;
@@ -250,7 +224,7 @@ static int64_t fw_last_seq(void)
 	buf = malloc(FILE_MAX);
 	if (!buf)
 		return -ENOMEM;
-	ret = read_file(FW_DEBUGFS "/events", buf, FILE_MAX);
+	ret = smaf_read_file(FW_DEBUGFS "/events", buf, FILE_MAX);
 	if (ret < 0) {
 		free(buf);
 		return ret;
@@ -280,7 +254,7 @@ static int fw_events(int64_t after, const char *kind, const char *name,
 	buf = malloc(FILE_MAX);
 	if (!buf)
 		return -ENOMEM;
-	ret = read_file(FW_DEBUGFS "/events", buf, FILE_MAX);
+	ret = smaf_read_file(FW_DEBUGFS "/events", buf, FILE_MAX);
 	if (ret < 0) {
 		free(buf);
 		return ret;
@@ -311,7 +285,7 @@ static int fw_param_read(const char *name, char *buf, size_t len)
 	int n;
 
 	snprintf(path, sizeof(path), FW_PARAMS "/%s", name);
-	n = read_file(path, buf, len);
+	n = smaf_read_file(path, buf, len);
 	if (n < 0)
 		return n;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
@@ -1512,7 +1486,7 @@ TEST_F(sec, policy_is_root_only)
 static long long proc_read(const char *path)
 {
 	char buf[64];
-	int n = read_file(path, buf, sizeof(buf));
+	int n = smaf_read_file(path, buf, sizeof(buf));
 
 	return n < 0 ? n : strtoll(buf, NULL, 0);
 }

@@ -415,3 +415,28 @@ int smaf_vgem_close_handle(int drm_fd, uint32_t handle)
 	gc.handle = handle;
 	return smaf_ioctl(drm_fd, SMAF_T_DRM_IOCTL_GEM_CLOSE, &gc);
 }
+
+ssize_t smaf_read_file(const char *path, char *buf, size_t len)
+{
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (n < len - 1) {
+		r = read(fd, buf + n, len - 1 - n);
+		if (r < 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	buf[n] = 0;
+	return n;
+}

@@ -113,6 +113,9 @@ int smaf_find_allocator(int dev_fd, const char *name);
 /* ---- module parameters (/sys/module/smaf/parameters/<name>) ---- */
 
 /* Reads the unsigned parameter @name into *@val. 0 or -errno. */
+/* Reads a whole (small) file into @buf, NUL-terminated: bytes or -errno. */
+ssize_t smaf_read_file(const char *path, char *buf, size_t len);
+
 int smaf_param_read(const char *name, uint64_t *val);
 
 /* Writes @val to parameter @name (root only). 0 or -errno. */
