@@ -119,6 +119,8 @@ static void smaf_mapping_destroy(struct smaf_buffer *buf,
 				 struct smaf_mapping *m)
 {
 	lockdep_assert_held(&buf->lock);
+	if (!buf->secure)
+		dma_sync_sgtable_for_cpu(a->dev, &m->sgt, m->dir);
 	dma_unmap_sgtable(a->dev, &m->sgt, m->dir, m->attrs);
 	if (buf->secure)
 		smaf_secure_revoke(buf, a->dev, smaf_dev_access(m->dir));
@@ -223,18 +225,26 @@ static struct sg_table *smaf_map_dma_buf(struct dma_buf_attachment *attachment,
 	if (ret)
 		goto out_unlock;
 	if (buf->secure) {
-		/* Secure memory is never touched by the CPU: no cache work. */
-		m->attrs = DMA_ATTR_SKIP_CPU_SYNC;
 		ret = smaf_secure_grant(buf, a->dev, smaf_dev_access(dir));
 		if (ret)
 			goto out_free_table;
 	}
+	/*
+	 * Mapped without cache maintenance, which is done explicitly below
+	 * (never for secure memory: the CPU does not touch it): several
+	 * devices map one buffer at once, and smaf-cma's memory is also its
+	 * own device's coherent allocation, overlapping mappings that the
+	 * DMA API (CONFIG_DMA_API_DEBUG) accepts only without a CPU sync.
+	 */
+	m->attrs = DMA_ATTR_SKIP_CPU_SYNC;
 	ret = dma_map_sgtable(a->dev, &m->sgt, dir, m->attrs);
 	if (ret) {
 		dev_err(a->dev, "smaf: cannot map buffer %lu: %d\n",
 			buf->id, ret);
 		goto out_revoke;
 	}
+	if (!buf->secure)
+		dma_sync_sgtable_for_device(a->dev, &m->sgt, dir);
 	list_add_tail(&m->node, &a->mappings);
 	buf->nr_device_maps++;
 	atomic64_inc(&smaf_stats.device_mappings);
