@@ -25,6 +25,11 @@ PKGS="
 	perl
 	xz-utils
 	binutils
+	bc
+	bison
+	flex
+	libelf-dev
+	libssl-dev
 "
 # linux-image-amd64, linux-headers-amd64: the 6.1 kernel the VM boots and
 #   the headers the modules build against (scripts/kver.sh picks them).
@@ -35,6 +40,9 @@ PKGS="
 # sparse, perl: scripts/lint.sh. gcc-multilib, libc6-dev-i386: the static
 #   32-bit compat tests.
 # binutils: readelf, to refuse dynamic binaries in the initramfs.
+# bc, bison, flex, libelf-dev, libssl-dev: building the debug kernel from
+#   linux-source-6.1 (scripts/debug-kernel.sh; gcc, make, perl and kmod's
+#   depmod as above).
 
 missing=""
 for p in $PKGS; do

@@ -12,7 +12,14 @@
 # Machine-readable results go to the second serial port (ttyS1, a file on
 # the host), one line each:
 #	RESULT PASS|FAIL|SKIP <group>/<test>[ # reason]
+#	REPORT <group> key=value...	what a test exercised (see run_test)
 # Everything else (kernel messages, test output) goes to the console, ttyS0.
+#
+# The lane (run.sh): SMAF_LANE is "stock" (Debian's kernel) or "debug" (the
+# debug kernel: KASAN, lockdep, kmemleak, fault injection, CMA; much
+# slower). A test may read it to run fewer iterations of a heavy loop.
+# Every test program's timeout is multiplied by SMAF_TIMEOUT_SCALE (2 in
+# the debug lane).
 
 SMAF_RESULTS=${SMAF_RESULTS:-/dev/ttyS1}
 SMAF_STATE=/run/smaf
@@ -20,6 +27,9 @@ SMAF_LOADED=$SMAF_STATE/loaded		# module names, in load order
 SMAF_STATS=/sys/kernel/debug/smaf/stats
 # Per test binary; the harness has its own 30 s per test.
 SMAF_TEST_TIMEOUT=${SMAF_TEST_TIMEOUT:-900}
+SMAF_LANE=${SMAF_LANE:-stock}
+SMAF_TIMEOUT_SCALE=${SMAF_TIMEOUT_SCALE:-1}
+export SMAF_LANE SMAF_TIMEOUT_SCALE
 
 mkdir -p "$SMAF_STATE"
 [ -e "$SMAF_LOADED" ] || : >"$SMAF_LOADED"
@@ -266,15 +276,33 @@ tap_parse() {
 		next
 	}
 	/^TAP version/ { next }
+	# "# REPORT fuzz_ops=123 races_run=4" (also inside a TH_LOG line):
+	# counts for the run summary.
+	/^(#.*[#: \t])?REPORT[ \t]+[a-z_][a-z0-9_]*=[0-9]+/ {
+		r = $0; sub(/^.*REPORT[ \t]+/, "", r); sub(/[ \t\r]+$/, "", r)
+		kv = ""
+		nkv = split(r, parts, /[ \t]+/)
+		for (i = 1; i <= nkv; i++)
+			if (parts[i] ~ /^[a-z_][a-z0-9_]*=[0-9]+$/) kv = kv " " parts[i]
+		if (kv != "") print "M\t" kv
+	}
 	{ if (nd < 200) d[nd++] = $0 }
 	END { print "P\t" plan "\t" n "\t" fails "\t" skipall }
 	' "$2"
 }
 
+# report_count KEY VALUE: add VALUE to the run summary's KEY (fuzz_ops,
+# faults_injected, races_run, hostile_inputs), for suites written in shell.
+report_count() {
+	printf 'REPORT %s %s=%s\n' "${SMAF_SUITE:-shell}" "$1" "$2" >"$SMAF_RESULTS"
+}
+
 # run_test GROUP COMMAND [ARGS...]: run one TAP-printing test program and
 # report each of its TAP results as GROUP/<test>. Also a failure: a program
 # that exits non-zero without a failed TAP result, is killed by a signal or
-# the timeout, prints no TAP result, or fewer results than its plan.
+# the timeout (SMAF_TEST_TIMEOUT seconds times SMAF_TIMEOUT_SCALE), prints
+# no TAP result, or fewer results than its plan. Lines "# REPORT key=value"
+# of its output are passed on to the run summary.
 run_test() {
 	_grp=$1
 	shift
@@ -283,7 +311,8 @@ run_test() {
 	_prog=$1
 	echo "$1" >>"$SMAF_STATE/ran"
 	say "--- $_grp: $*"
-	timeout -s KILL "$SMAF_TEST_TIMEOUT" "$@" >"$_out" 2>&1 </dev/null
+	_to=$((SMAF_TEST_TIMEOUT * SMAF_TIMEOUT_SCALE))
+	timeout -s KILL "$_to" "$@" >"$_out" 2>&1 </dev/null
 	_ec=$?
 	[ "${SMAF_VERBOSE:-0}" = 1 ] && cat "$_out"
 	_plan=-1 _n=0 _fails=0 _skipall=
@@ -292,6 +321,9 @@ run_test() {
 		case "$_l" in
 		"D$_tab"*)
 			printf '    %s\n' "${_l#D?}"
+			;;
+		"M$_tab"*)
+			printf 'REPORT %s%s\n' "$_grp" "${_l#M?}" >"$SMAF_RESULTS"
 			;;
 		"R$_tab"* | "P$_tab"*)
 			_ifs=$IFS
@@ -314,7 +346,7 @@ EOF
 	_tail=0
 	if [ "$_ec" -eq 137 ]; then
 		result FAIL "$_grp/killed" \
-			"SIGKILL: timeout (${SMAF_TEST_TIMEOUT}s) or OOM: $_cmd"
+			"SIGKILL: timeout (${_to}s) or OOM: $_cmd"
 		_tail=1
 	elif [ "$_ec" -gt 128 ]; then
 		result FAIL "$_grp/signal" "killed by signal $((_ec - 128)): $_cmd"

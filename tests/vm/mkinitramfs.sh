@@ -7,9 +7,13 @@
 #
 #   tests/vm/mkinitramfs.sh OUTPUT.cpio
 #
-# Environment: KVER (default: scripts/kver.sh), SMAF_VM_SUITES (directory
-# of suites, default tests/vm/suites.d), SMAF_VM_EXTRA (a directory copied
-# to /extra in the guest; for the harness self-test).
+# Environment: KVER (default: scripts/kver.sh), SMAF_VM_MODROOT (the root
+# the kernel's modules are installed under, as modprobe -d takes it; default
+# /: Debian's), SMAF_VM_KO_TOP (the tree holding our built core/, alloc/,
+# secure/ and tests/testdev/ modules; default the repository, the debug lane
+# uses build/debug-modules), SMAF_VM_SUITES (directory of suites, default
+# tests/vm/suites.d), SMAF_VM_EXTRA (a directory copied to /extra in the
+# guest; for the harness self-test).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,6 +21,9 @@ VM=$TOP/tests/vm
 OUT=${1:?usage: mkinitramfs.sh OUTPUT.cpio}
 KVER=${KVER:-$("$TOP/scripts/kver.sh")}
 SUITES=${SMAF_VM_SUITES:-$VM/suites.d}
+MODROOT=${SMAF_VM_MODROOT:-}
+MODROOT=${MODROOT%/}
+KO_TOP=${SMAF_VM_KO_TOP:-$TOP}
 BUSYBOX=/bin/busybox	# from busybox-static; /usr/bin/busybox is dynamic
 
 die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
@@ -45,10 +52,12 @@ fi
 # itself once devtmpfs is mounted.
 mknod -m 0600 "$STAGE/dev/console" c 5 1 2>/dev/null || true
 
-# Copy one Debian module into the same path in the guest, uncompressed.
+# Copy one kernel module into the same path in the guest (under /lib/modules,
+# without MODROOT), uncompressed.
 copy_kmod() {
 	local src=$1 dst
-	dst=$STAGE${src%.xz}
+	dst=$STAGE${src#"$MODROOT"}
+	dst=${dst%.xz}
 	dst=${dst%.zst}
 	mkdir -p "$(dirname "$dst")"
 	case "$src" in
@@ -62,8 +71,9 @@ copy_kmod() {
 # One module stack: its .ko files in load order, one path a line.
 stack() {
 	local name=$1 list=$STAGE/lib/smaf/$1.list line
-	modprobe -S "$KVER" --show-depends "$name" >"$list.tmp" ||
-		die "modprobe -S $KVER --show-depends $name failed"
+	modprobe ${MODROOT:+-d "$MODROOT"} -S "$KVER" --show-depends "$name" \
+		>"$list.tmp" ||
+		die "modprobe ${MODROOT:+-d $MODROOT }-S $KVER --show-depends $name failed"
 	: >"$list"
 	while read -r line; do
 		case "$line" in
@@ -88,8 +98,8 @@ stack vivid
 found_ko() {
 	local d
 	for d in "$@"; do
-		[ -d "$TOP/$d" ] || continue
-		find "$TOP/$d" -name '*.ko' -type f | LC_ALL=C sort
+		[ -d "$KO_TOP/$d" ] || continue
+		find "$KO_TOP/$d" -name '*.ko' -type f | LC_ALL=C sort
 	done
 }
 declare -A ko_of=() deps_of=() done_=()
@@ -101,7 +111,7 @@ while read -r ko; do
 	ko_of[$name]=$ko
 	deps_of[$name]=$(modinfo -F depends "$ko" | tr , ' ')
 	order+=("$name")
-done < <(echo "$TOP/core/smaf.ko"; found_ko core alloc secure tests/testdev)
+done < <(echo "$KO_TOP/core/smaf.ko"; found_ko core alloc secure tests/testdev)
 : >"$STAGE/lib/smaf/modules.list"
 : >"$STAGE/lib/smaf/optional.list"
 : >"$STAGE/lib/smaf/modules.deps"
@@ -117,7 +127,7 @@ while [ "${#done_[@]}" -lt "${#order[@]}" ]; do
 		done
 		ko=${ko_of[$name]}
 		cp "$ko" "$STAGE/lib/smaf/modules/"
-		case "${ko#"$TOP"/}" in
+		case "${ko#"$KO_TOP"/}" in
 		secure/*) list=optional ;;
 		*) list=modules ;;
 		esac
