@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
+#include <linux/fs.h>
 
 #pragma GCC diagnostic ignored "-Wsign-compare"
 #include "kselftest_harness.h"
@@ -961,7 +962,7 @@ static void op_raw(struct tctx *t, const uint64_t *r)
 {
 	static const unsigned int magics[] = { 'S', 'S', 'S', 'S', 'S', 'S',
 					       's', 'b', 0xb6, 0 };
-	unsigned int dir = r[1] % 8 ? _IOC_READ | _IOC_WRITE : r[1] % 4;
+	unsigned int dir = r[1] % 8 ? _IOC_READ | _IOC_WRITE : (r[1] >> 16) % 4;
 	unsigned int magic = magics[(r[1] >> 3) % 10];
 	unsigned int nr = (r[1] >> 8) % 12;
 	uint64_t lr = r[6], allowed;
@@ -992,7 +993,15 @@ static void op_raw(struct tctx *t, const uint64_t *r)
 		memcpy(t->big + 8, &(uint64_t){ 1 + (r[5] % (64 * KiB)) }, 8);
 	}
 	cmd = _IOC(dir, magic, nr, size);
-	if (magic != SMAF_IOC_MAGIC || dir != (_IOC_READ | _IOC_WRITE) ||
+	/*
+	 * Magic 0, nr 2, no size is FIGETBSZ, which the VFS answers itself
+	 * for every file, before any driver: it writes the block size (or
+	 * EFAULT). FIBMAP (nr 1) is answered so for regular files only, so
+	 * on /dev/smaf it reaches the driver (ENOTTY) like any other number.
+	 */
+	if (cmd == FIGETBSZ)
+		allowed = pm == PM_OK ? RES_OK : R(EFAULT);
+	else if (magic != SMAF_IOC_MAGIC || dir != (_IOC_READ | _IOC_WRITE) ||
 	    nr >= 7)
 		allowed = R(ENOTTY);
 	else if (size < smaf_ioc[nr].min)
