@@ -9,7 +9,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 export KVER KDIR
 
 .PHONY: all modules lib tools tests demo-prog deps check check-quick demo lint \
-	debug-kernel debug-modules clean
+	debug-kernel debug-modules dkms-install clean
 
 all: modules lib tools tests demo-prog
 
@@ -74,9 +74,15 @@ demo: deps
 	$(MAKE) all
 	tests/vm/run.sh demo
 
-# checkpatch --strict, W=1 (kernel-doc included) and sparse, all as errors.
+# checkpatch --strict, W=1 (kernel-doc included) and sparse, all as errors;
+# as root, the DKMS package built by dkms too.
 lint:
 	scripts/lint.sh
+
+# Installs the kernel modules system-wide through DKMS (as root), so that
+# they are rebuilt for every kernel update.
+dkms-install:
+	scripts/dkms.sh install
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || true

@@ -30,6 +30,7 @@ PKGS="
 	flex
 	libelf-dev
 	libssl-dev
+	dkms
 "
 # linux-image-amd64, linux-headers-amd64: the 6.1 kernel the VM boots and
 #   the headers the modules build against (scripts/kver.sh picks them).
@@ -39,6 +40,7 @@ PKGS="
 #   initramfs (modprobe --show-depends lists vgem's and vivid's modules).
 # sparse, perl: scripts/lint.sh. gcc-multilib, libc6-dev-i386: the static
 #   32-bit compat tests.
+# dkms: scripts/dkms.sh (the DKMS package, built by scripts/lint.sh).
 # binutils: readelf, to refuse dynamic binaries in the initramfs.
 # bc, bison, flex, libelf-dev, libssl-dev: building the debug kernel from
 #   linux-source-6.1 (scripts/debug-kernel.sh; gcc, make, perl and kmod's
