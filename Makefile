@@ -9,7 +9,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 export KVER KDIR
 
 .PHONY: all modules lib tools tests demo-prog deps check check-quick demo lint \
-	debug-kernel debug-modules dkms-install clean
+	debug-kernel debug-modules host-check dkms-install clean
 
 all: modules lib tools tests demo-prog
 
@@ -60,6 +60,7 @@ debug-modules:
 check: deps
 	$(MAKE) all
 	$(MAKE) lint
+	$(MAKE) host-check
 	$(MAKE) debug-modules
 	tests/vm/run.sh lanes stock debug
 
@@ -67,6 +68,7 @@ check: deps
 check-quick: deps
 	$(MAKE) all
 	$(MAKE) lint
+	$(MAKE) host-check
 	tests/vm/run.sh check
 
 # The main job: a VM that shows what SMAF does, in plain words.
@@ -74,10 +76,15 @@ demo: deps
 	$(MAKE) all
 	tests/vm/run.sh demo
 
-# checkpatch --strict, W=1 (kernel-doc included) and sparse, all as errors;
-# as root, the DKMS package built by dkms too.
+# checkpatch --strict, W=1 (kernel-doc included), sparse and coccicheck, all
+# as errors; as root, the DKMS package built by dkms too.
 lint:
 	scripts/lint.sh
+
+# What runs without SMAF loaded, on the host: smafctl's help, usage-error
+# and no-/dev/smaf paths under valgrind (no error, no leak).
+host-check:
+	$(MAKE) -C tools valgrind
 
 # Installs the kernel modules system-wide through DKMS (as root), so that
 # they are rebuilt for every kernel update.

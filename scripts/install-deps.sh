@@ -31,6 +31,8 @@ PKGS="
 	libelf-dev
 	libssl-dev
 	dkms
+	coccinelle
+	valgrind
 "
 # linux-image-amd64, linux-headers-amd64: the 6.1 kernel the VM boots and
 #   the headers the modules build against (scripts/kver.sh picks them).
@@ -41,6 +43,8 @@ PKGS="
 # sparse, perl: scripts/lint.sh. gcc-multilib, libc6-dev-i386: the static
 #   32-bit compat tests.
 # dkms: scripts/dkms.sh (the DKMS package, built by scripts/lint.sh).
+# coccinelle: spatch, for coccicheck in scripts/lint.sh.
+# valgrind: smafctl's host checks (make -C tools valgrind).
 # binutils: readelf, to refuse dynamic binaries in the initramfs.
 # bc, bison, flex, libelf-dev, libssl-dev: building the debug kernel from
 #   linux-source-6.1 (scripts/debug-kernel.sh; gcc, make, perl and kmod's

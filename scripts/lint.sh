@@ -4,9 +4,9 @@
 # Static checks, all fatal: checkpatch --strict on every C file and header
 # of the modules, the UAPI, libsmaf and the tools; then the modules built
 # with W=1 (extra warnings and kernel-doc) and sparse on every file (C=2),
-# warnings as errors; then, as root, the DKMS package built by dkms. Prints
-# one line per check; exits non-zero on any finding. Takes whatever exists:
-# a missing or empty directory is no error.
+# warnings as errors; coccicheck's reports; then, as root, the DKMS package
+# built by dkms. Prints one line per check; exits non-zero on any finding.
+# Takes whatever exists: a missing or empty directory is no error.
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,6 +90,43 @@ else
 		sed "s|$LINT/||g" "$LINT.log"
 		echo "lint: W=1 C=2 -Werror build: FAILED (sparse, compiler" \
 		     "or kernel-doc findings above)"
+		fail=1
+	fi
+fi
+
+# --- coccinelle: every semantic patch of 6.1's scripts/coccinelle that
+# needs no OCaml scripting (70 of 72), in report mode, on a copy of the
+# module sources in build/cocci (no generated files). Any report fails.
+if ! command -v spatch >/dev/null; then
+	echo "lint: coccicheck: FAILED (no spatch; run 'make deps' as root)"
+	fail=1
+else
+	COCCI_DIR=$TOP/build/cocci
+	rm -rf "$COCCI_DIR"
+	mkdir -p "$COCCI_DIR"
+	find core alloc secure tests/testdev include -type f \
+		\( -name '*.[ch]' -o -name Kbuild \) ! -name '*.mod.c' \
+		-print0 2>/dev/null | cpio -pdm --null --quiet "$COCCI_DIR"
+	: >"$COCCI_DIR.log"
+	ncocci=0
+	cbad=0
+	while IFS= read -r sp; do
+		grep -q ':ocaml' "$sp" && continue
+		ncocci=$((ncocci + 1))
+		if ! make -s -C "$KSRC" coccicheck MODE=report M="$COCCI_DIR" \
+			COCCI="$sp" >"$COCCI_DIR.out" 2>&1; then
+			echo "${sp#"$KSRC"/}: spatch failed:"
+			cat "$COCCI_DIR.out"
+			cbad=1
+		fi
+		grep -E "^$COCCI_DIR/[^:]+:[0-9]+" "$COCCI_DIR.out" \
+			>>"$COCCI_DIR.log"
+	done < <(find "$KSRC/scripts/coccinelle" -name '*.cocci' | LC_ALL=C sort)
+	if [ "$cbad" -eq 0 ] && [ ! -s "$COCCI_DIR.log" ]; then
+		echo "lint: coccicheck: OK ($ncocci semantic patches)"
+	else
+		sed "s|$COCCI_DIR/||" "$COCCI_DIR.log"
+		echo "lint: coccicheck: FAILED (reports above)"
 		fail=1
 	fi
 fi
