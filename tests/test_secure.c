@@ -17,6 +17,9 @@
  *    mapping, and cannot capture into a secure buffer unless allow_cpu is
  *    on.
  *  - The firewall's region slots run out (ENOSPC) and come back.
+ *  - A buffer in several ranges (the test allocator smaf-test-scatter):
+ *    one slot per range, and a grant refused on a later range revokes the
+ *    earlier ones.
  *  - The secure flag, the secure module registration and pinning.
  *  - Scrubbing: scrubbed_bytes, and reused memory reads zeros.
  *  - Only root may change the policy or open /dev/smaf.
@@ -64,6 +67,8 @@
 
 #define FW_MOD		"smaf_firewall"
 #define DUMMY_MOD	"smaf_secure_dummy"
+#define SCATTER_MOD	"smaf_test_scatter"	/* loaded by one test only */
+#define SCATTER_ALLOC	"smaf-test-scatter"
 #define FW_DEBUGFS	"/sys/kernel/debug/smaf-firewall"
 #define FW_PARAMS	"/sys/module/smaf_firewall/parameters"
 #define TD_NAME(i)	"smaf-testdev." #i
@@ -441,6 +446,9 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 	if (c->dev >= 0)
 		close(c->dev);
 	c->dev = -1;
+	/* Its buffers are closed: the test allocator goes, whatever failed. */
+	if (smaf_module_loaded(SCATTER_MOD))
+		module_delete(SCATTER_MOD);
 
 	/* Only after setup read them: never "restore" an empty allowlist. */
 	if (!c->nr_regions[0])
@@ -1326,6 +1334,94 @@ TEST_F_TIMEOUT(sec, region_exhaustion, 120)
 	ASSERT_EQ(0, ret) TH_LOG("reload smaf-firewall: %s", strerror(-ret));
 	EXPECT_EQ(strtoull(c->nr_regions, NULL, 0),
 		  fw_now(_metadata).regions_total);
+}
+
+/*
+ * A secure buffer in several ranges, from smaf-test-scatter (no two pages
+ * adjacent), with nr_regions=2. Three pages: the first two ranges are
+ * granted, the third finds no slot, and the map fails with ENOSPC with the
+ * two grants revoked (no slot, no active grant). Two pages: one slot per
+ * range, device A writes and device B reads the same bytes through both,
+ * and everything balances once unmapped. Scrubbing covers every page.
+ */
+TEST_F_TIMEOUT(sec, multi_range_grant_rollback, 120)
+{
+	struct ctx *c = &self->c;
+	struct smaf_buffer_info bi;
+	struct fw_region r[4];
+	struct fw_counters fw;
+	uint64_t sum, scrubbed;
+	uint32_t h, ha, hb;
+	int f3, f2, ret, i;
+	char path[512];
+
+	ret = module_find(SCATTER_MOD, path, sizeof(path));
+	ASSERT_EQ(0, ret) TH_LOG("smaf-test-scatter.ko not found (SMAF_MODULE_DIR)");
+	ret = fw_reload(c, "2");
+	ASSERT_EQ(0, ret) TH_LOG("reload smaf-firewall nr_regions=2: %s",
+				 strerror(-ret));
+	ret = module_load(path, "");
+	ASSERT_EQ(0, ret) TH_LOG("insmod smaf-test-scatter: %s", strerror(-ret));
+
+	/* Three ranges, two slots: all or nothing. */
+	f3 = new_buf(_metadata, c, 3 * pg, SCATTER_ALLOC);
+	ASSERT_EQ(0, smaf_raw_set_secure(c->dev, f3, 1));
+	ASSERT_EQ(0, testdev_attach(c->td, f3, SMAF_TESTDEV_DMA64, &h));
+	ret = testdev_map(c->td, h, SMAF_TESTDEV_BIDIRECTIONAL, NULL, NULL);
+	EXPECT_EQ(-ENOSPC, ret) TH_LOG("map of 3 ranges with 2 slots: %s",
+				       strerror(-ret));
+	fw = fw_now(_metadata);
+	EXPECT_EQ(2, fw.grants) TH_LOG("%s: two ranges granted before the third failed",
+				       fw_counters_str(&fw, path, sizeof(path)));
+	EXPECT_EQ(2, fw.revokes) TH_LOG("the core revokes both");
+	EXPECT_EQ(1, fw.denials);
+	EXPECT_EQ(0, fw.active_grants);
+	EXPECT_EQ(0, fw.regions_used);
+	bi = info_of(_metadata, c, f3);
+	EXPECT_STREQ(SCATTER_ALLOC, (char *)bi.allocator);
+	EXPECT_EQ(0, bi.device_mappings);
+	EXPECT_EQ(0, fw_regions_of(bi.id, NULL, 0));
+	ASSERT_EQ(0, testdev_detach(c->td, h));
+	scrubbed = fw_now(_metadata).scrubbed_bytes;
+	close_buf(c, f3);
+	EXPECT_EQ(scrubbed + (bi.allocated ? 3 * pg : 0),
+		  fw_now(_metadata).scrubbed_bytes);
+
+	/* Two ranges: two slots, shared by both devices. */
+	f2 = new_buf(_metadata, c, 2 * pg, SCATTER_ALLOC);
+	ASSERT_EQ(0, smaf_raw_set_secure(c->dev, f2, 1));
+	ha = dev_map(_metadata, c, f2, SMAF_TESTDEV_DMA64,
+		     SMAF_TESTDEV_BIDIRECTIONAL, NULL);
+	hb = dev_map(_metadata, c, f2, SMAF_TESTDEV_DMA64B,
+		     SMAF_TESTDEV_BIDIRECTIONAL, NULL);
+	bi = info_of(_metadata, c, f2);
+	ASSERT_EQ(2, fw_regions_of(bi.id, r, 4));
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(pg, r[i].len) TH_LOG("slot %u", r[i].slot);
+	EXPECT_NE(r[0].base + pg, r[1].base) TH_LOG("adjacent pages");
+	EXPECT_NE(r[1].base + pg, r[0].base) TH_LOG("adjacent pages");
+	fw = fw_now(_metadata);
+	EXPECT_EQ(2, fw.regions_used);
+	EXPECT_EQ(4, fw.active_grants);
+	ASSERT_EQ(0, testdev_write(c->td, ha, 0x5ca7, 0, 2 * pg));
+	ASSERT_EQ(0, testdev_checksum(c->td, hb, 0, 2 * pg, &sum));
+	EXPECT_EQ(cksum_pattern(0x5ca7, 0, 2 * pg), sum);
+
+	ASSERT_EQ(0, testdev_unmap_detach(c->td, ha));
+	ASSERT_EQ(0, testdev_unmap_detach(c->td, hb));
+	fw = fw_now(_metadata);
+	EXPECT_EQ(0, fw.regions_used);
+	EXPECT_EQ(0, fw.active_grants);
+	EXPECT_EQ(fw.grants, fw.revokes);
+	scrubbed = fw.scrubbed_bytes;
+	close_buf(c, f2);
+	EXPECT_EQ(scrubbed + 2 * pg, fw_now(_metadata).scrubbed_bytes);
+	EXPECT_EQ(0, fw_now(_metadata).contexts);
+
+	ret = module_delete(SCATTER_MOD);
+	EXPECT_EQ(0, ret) TH_LOG("rmmod smaf-test-scatter: %s", strerror(-ret));
+	ret = fw_reload(c, NULL);
+	ASSERT_EQ(0, ret) TH_LOG("reload smaf-firewall: %s", strerror(-ret));
 }
 
 /*

@@ -94,7 +94,9 @@ stack vivid
 # modules.list, loaded by /init for every suite: core/, alloc/ and the test
 # modules of tests/testdev/ (smaf-secure-dummy included). optional.list:
 # secure/ (smaf-firewall: it excludes smaf-secure-dummy and refuses access
-# by policy), loaded by the suites that want them (load_module).
+# by policy) and the test allocators tests/testdev/smaf-test-* (they would
+# change every other test's choice of allocator), loaded by the suites or
+# tests that want them (load_module, module_load()).
 found_ko() {
 	local d
 	for d in "$@"; do
@@ -128,7 +130,7 @@ while [ "${#done_[@]}" -lt "${#order[@]}" ]; do
 		ko=${ko_of[$name]}
 		cp "$ko" "$STAGE/lib/smaf/modules/"
 		case "${ko#"$KO_TOP"/}" in
-		secure/*) list=optional ;;
+		secure/* | tests/testdev/smaf-test-*) list=optional ;;
 		*) list=modules ;;
 		esac
 		echo "/lib/smaf/modules/${ko##*/}" >>"$STAGE/lib/smaf/$list.list"
