@@ -520,24 +520,39 @@ static void smaf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	iosys_map_clear(map);
 }
 
+/**
+ * smaf_buffer_free() - give a released buffer's memory back and free it
+ * @buf: the buffer, unreachable, its secure life over
+ *
+ * Context: Process context.
+ */
+void smaf_buffer_free(struct smaf_buffer *buf)
+{
+	smaf_mem_depopulate(buf);
+	mutex_destroy(&buf->lock);
+	kfree(buf);
+}
+
 static void smaf_release(struct dma_buf *dmabuf)
 {
 	struct smaf_buffer *buf = dmabuf->priv;
-
 	unsigned int i;
 
 	mutex_lock(&smaf_buffers_lock);
 	list_del(&buf->node);
 	mutex_unlock(&smaf_buffers_lock);
 
-	if (smaf_secure_release(buf))
-		smaf_mem_depopulate(buf);
 	for (i = 0; i < buf->nr_consumers; i++)
 		put_device(buf->consumers[i]);
+	buf->nr_consumers = 0;
 	smaf_allocator_put(buf->forced);
-	mutex_destroy(&buf->lock);
-	kfree(buf);
+	buf->forced = NULL;
 	atomic64_dec(&smaf_stats.buffers);
+
+	if (smaf_secure_release(buf))
+		smaf_buffer_free(buf);
+	else
+		smaf_secure_quarantine(buf);
 }
 
 static const struct dma_buf_ops smaf_dmabuf_ops = {

@@ -17,6 +17,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "smaf-internal.h"
 
@@ -33,9 +34,14 @@
  * 3. &smaf_registry_lock (allocators and secure module) or
  *    smaf_rules_lock (smaf-constraints.c), never both.
  *
- * Allocator and secure module callbacks run under a buffer lock and must
- * not call back into SMAF. Counters in &smaf_stats and allocator
- * statistics are atomic.
+ * smaf_quarantine_lock (smaf-secure.c), the list of freed buffers whose
+ * memory could not be scrubbed, is taken with no other SMAF lock held;
+ * only the secure module's scrub and destroy_ctx and the allocator's
+ * release run under it, for buffers nobody else can reach.
+ *
+ * Allocator and secure module callbacks run under a buffer lock (or the
+ * quarantine lock) and must not call back into SMAF. Counters in
+ * &smaf_stats and allocator statistics are atomic.
  */
 
 u64 smaf_max_buffer_size = 64ULL << 20;
@@ -443,9 +449,45 @@ static int smaf_stats_show(struct seq_file *s, void *unused)
 		   atomic64_read(&smaf_stats.device_mappings));
 	seq_printf(s, "cpu_mappings %lld\n",
 		   atomic64_read(&smaf_stats.cpu_mappings));
+	seq_printf(s, "quarantined_buffers %lld\n",
+		   atomic64_read(&smaf_stats.quarantined_buffers));
+	seq_printf(s, "quarantined_bytes %lld\n",
+		   atomic64_read(&smaf_stats.quarantined_bytes));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(smaf_stats);
+
+static int smaf_quarantine_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, smaf_secure_quarantine_show, NULL);
+}
+
+/* "scrub" asks for every quarantined buffer to be scrubbed again. */
+static ssize_t smaf_quarantine_write(struct file *file,
+				     const char __user *ubuf, size_t len,
+				     loff_t *ppos)
+{
+	char cmd[8] = "";
+
+	if (len < sizeof(cmd) && copy_from_user(cmd, ubuf, len))
+		return -EFAULT;
+	if (len >= sizeof(cmd) || !sysfs_streq(cmd, "scrub")) {
+		pr_err("quarantine: the only command is \"scrub\"\n");
+		return -EINVAL;
+	}
+	if (smaf_secure_quarantine_scrub())
+		return -EIO;
+	return len;
+}
+
+static const struct file_operations smaf_quarantine_fops = {
+	.owner = THIS_MODULE,
+	.open = smaf_quarantine_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.write = smaf_quarantine_write,
+	.release = single_release,
+};
 
 static const struct file_operations smaf_fops = {
 	.owner = THIS_MODULE,
@@ -474,6 +516,8 @@ static int __init smaf_init(void)
 			    &smaf_buffers_fops);
 	debugfs_create_file("constraints", 0400, smaf_debugfs, NULL,
 			    &smaf_constraints_fops);
+	debugfs_create_file("quarantine", 0600, smaf_debugfs, NULL,
+			    &smaf_quarantine_fops);
 
 	/* Userspace can reach SMAF from here on: everything else is ready. */
 	ret = misc_register(&smaf_misc);

@@ -23,6 +23,9 @@
  * @attachments: device attachments
  * @device_mappings: active device mappings
  * @cpu_mappings: live mmap()ed areas plus kernel vmap() users
+ * @quarantined_buffers: freed secure buffers whose memory could not be
+ *	scrubbed, kept out of use (their memory is still in @allocated_*)
+ * @quarantined_bytes: bytes those hold
  *
  * All atomic; no lock.
  */
@@ -33,6 +36,8 @@ struct smaf_stats {
 	atomic64_t attachments;
 	atomic64_t device_mappings;
 	atomic64_t cpu_mappings;
+	atomic64_t quarantined_buffers;
+	atomic64_t quarantined_bytes;
 };
 
 extern struct smaf_stats smaf_stats;
@@ -93,7 +98,9 @@ struct smaf_range {
  * @consumers: devices declared with SMAF_IOC_ADD_CONSUMER, referenced
  * @nr_consumers: entries in @consumers
  * @migrations: times the memory moved
- * @node: entry in the list of live buffers; protected by the list's lock
+ * @node: entry in the list of live buffers, or, once freed with memory
+ *	that could not be scrubbed, in the quarantine; protected by that
+ *	list's lock
  * @pid: thread group that created the buffer; constant
  * @comm: its command name then; constant
  */
@@ -150,6 +157,7 @@ void smaf_rules_free(void);
 struct smaf_buffer *smaf_buffer_create(size_t size, u32 flags,
 				       struct smaf_allocator *forced);
 struct smaf_buffer *smaf_buffer_get(int fd, struct dma_buf **dmabuf);
+void smaf_buffer_free(struct smaf_buffer *buf);
 
 /* smaf-secure.c: the secure side of buffers */
 int smaf_secure_set(struct smaf_buffer *buf, bool secure);
@@ -161,6 +169,10 @@ void smaf_secure_revoke(struct smaf_buffer *buf, struct device *dev,
 int smaf_secure_cpu_begin(struct smaf_buffer *buf, unsigned int access);
 void smaf_secure_cpu_end(struct smaf_buffer *buf, unsigned int access);
 bool smaf_secure_release(struct smaf_buffer *buf);
+void smaf_secure_destroy(struct smaf_buffer *buf);
+void smaf_secure_quarantine(struct smaf_buffer *buf);
+unsigned int smaf_secure_quarantine_scrub(void);
+int smaf_secure_quarantine_show(struct seq_file *s, void *unused);
 void smaf_buffer_fill_info(struct smaf_buffer *buf,
 			   struct smaf_buffer_info *info);
 int smaf_buffer_add_consumer(struct smaf_buffer *buf, const char *name);

@@ -9,13 +9,29 @@
  * DMA_BUF_IOCTL_SYNC bracket. Kernel vmap() of secure memory does not
  * exist: secure buffers have no vmap op. Grants go per physically
  * contiguous range, and every successful grant is revoked exactly once.
+ *
+ * When a freed secure buffer's memory cannot be scrubbed, it is never
+ * handed out again: the buffer goes to the quarantine with its memory, its
+ * secure context and the modules they pin, until root asks for another
+ * scrub (debugfs smaf/quarantine) and it succeeds.
  */
 
 #define pr_fmt(fmt) "smaf: " fmt
 
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "smaf-internal.h"
+
+/*
+ * Freed secure buffers whose memory could not be scrubbed, linked through
+ * their node. Protected by smaf_quarantine_lock, which is taken before any
+ * secure module lock (scrub is called under it) and never with a buffer
+ * lock held.
+ */
+static LIST_HEAD(smaf_quarantine);
+static DEFINE_MUTEX(smaf_quarantine_lock);
 
 /**
  * smaf_secure_set() - set or clear the secure flag of a buffer
@@ -199,16 +215,18 @@ void smaf_secure_cpu_end(struct smaf_buffer *buf, unsigned int access)
  *	goes back to the allocator
  * @buf: the buffer, unreachable by anyone else
  *
- * Closes the CPU brackets userspace left open and scrubs the memory.
+ * Closes the CPU brackets userspace left open and scrubs the memory, then
+ * destroys the secure context. When scrubbing fails, the context, the
+ * ranges and the secure module stay with the buffer, for
+ * smaf_secure_quarantine().
  *
  * Context: Process context.
  * Return: true when the memory may be freed; false when scrubbing failed
- * and the memory must be leaked rather than handed out again.
+ * and the memory must not be handed out again.
  */
 bool smaf_secure_release(struct smaf_buffer *buf)
 {
 	unsigned int access;
-	bool reusable = true;
 	int ret;
 
 	if (!buf->secure)
@@ -223,14 +241,110 @@ bool smaf_secure_release(struct smaf_buffer *buf)
 		ret = buf->sec->ops->scrub(buf->sec, buf->sec_ctx,
 					   buf->mem->sgt);
 		if (ret) {
-			pr_err("buffer %lu: scrubbing failed (%d): leaking %zu bytes\n",
+			pr_err("buffer %lu: scrubbing failed (%d): quarantining %zu bytes\n",
 			       buf->id, ret, buf->size);
-			reusable = false;
+			return false;
 		}
 	}
+	smaf_secure_destroy(buf);
+	return true;
+}
+
+/**
+ * smaf_secure_destroy() - free a buffer's ranges and secure context, and
+ *	unpin its secure module
+ * @buf: a secure buffer whose memory is scrubbed, or that has none
+ *
+ * Context: Process context, the buffer unreachable.
+ */
+void smaf_secure_destroy(struct smaf_buffer *buf)
+{
 	kfree(buf->ranges);
 	buf->ranges = NULL;
 	buf->sec->ops->destroy_ctx(buf->sec, buf->sec_ctx);
 	smaf_secure_put(buf->sec);
-	return reusable;
+	buf->sec = NULL;
+	buf->sec_ctx = NULL;
+}
+
+/**
+ * smaf_secure_quarantine() - keep a freed buffer whose memory could not be
+ *	scrubbed
+ * @buf: the buffer, after smaf_secure_release() returned false
+ *
+ * The buffer keeps its memory (still counted in allocated_bytes, against
+ * max_total_size), its allocator and its secure module pinned, and is
+ * counted in quarantined_buffers and quarantined_bytes until
+ * smaf_secure_quarantine_scrub() succeeds on it.
+ *
+ * Context: Process context, the buffer unreachable.
+ */
+void smaf_secure_quarantine(struct smaf_buffer *buf)
+{
+	mutex_lock(&smaf_quarantine_lock);
+	list_add_tail(&buf->node, &smaf_quarantine);
+	atomic64_inc(&smaf_stats.quarantined_buffers);
+	atomic64_add(buf->size, &smaf_stats.quarantined_bytes);
+	mutex_unlock(&smaf_quarantine_lock);
+}
+
+/**
+ * smaf_secure_quarantine_scrub() - scrub the quarantined buffers again
+ *
+ * Every buffer whose memory its secure module now scrubs is freed for
+ * good: its memory goes back to its allocator and its modules are
+ * unpinned.
+ *
+ * Context: Process context. Takes smaf_quarantine_lock.
+ * Return: how many buffers stay quarantined.
+ */
+unsigned int smaf_secure_quarantine_scrub(void)
+{
+	struct smaf_buffer *buf, *tmp;
+	unsigned int left = 0;
+	int ret;
+
+	mutex_lock(&smaf_quarantine_lock);
+	list_for_each_entry_safe(buf, tmp, &smaf_quarantine, node) {
+		ret = buf->sec->ops->scrub(buf->sec, buf->sec_ctx,
+					   buf->mem->sgt);
+		if (ret) {
+			pr_err("buffer %lu: scrubbing failed again (%d): %zu bytes stay quarantined\n",
+			       buf->id, ret, buf->size);
+			left++;
+			continue;
+		}
+		list_del(&buf->node);
+		atomic64_dec(&smaf_stats.quarantined_buffers);
+		atomic64_sub(buf->size, &smaf_stats.quarantined_bytes);
+		pr_info("buffer %lu: scrubbed, %zu bytes leave the quarantine\n",
+			buf->id, buf->size);
+		smaf_secure_destroy(buf);
+		smaf_buffer_free(buf);
+	}
+	mutex_unlock(&smaf_quarantine_lock);
+	return left;
+}
+
+/**
+ * smaf_secure_quarantine_show() - list the quarantined buffers (debugfs)
+ * @s: the seq_file
+ * @unused: unused
+ *
+ * One line per buffer: its id, size, allocator and secure module.
+ *
+ * Context: Process context. Takes smaf_quarantine_lock.
+ * Return: 0.
+ */
+int smaf_secure_quarantine_show(struct seq_file *s, void *unused)
+{
+	struct smaf_buffer *buf;
+
+	mutex_lock(&smaf_quarantine_lock);
+	list_for_each_entry(buf, &smaf_quarantine, node)
+		seq_printf(s, "id=%lu size=%zu allocator=%s secure=%s\n",
+			   buf->id, buf->size, buf->alloc->name,
+			   buf->sec->name);
+	mutex_unlock(&smaf_quarantine_lock);
+	return 0;
 }

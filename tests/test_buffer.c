@@ -34,6 +34,9 @@
 #define FOUR_GIB	(4ULL * GiB)
 #define CMA_NAME	"smaf-cma"
 
+#define DUMMY_MOD	"smaf_secure_dummy"
+#define FAIL_SCRUB	"/sys/module/smaf_secure_dummy/parameters/fail_scrub"
+
 #define MAX_FDS		96
 #define MAX_MAPS	96
 
@@ -91,6 +94,13 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 	if (c->dev > 0)
 		close(c->dev);
 	c->dev = -1;
+	/* After a failed quarantine test: scrub what it left quarantined. */
+	if (!access(FAIL_SCRUB, W_OK)) {
+		smaf_write_str(FAIL_SCRUB, "0\n");
+		if (smaf_stats_read(&now) == 0 &&
+		    now.quarantined_buffers != c->base.quarantined_buffers)
+			smaf_write_str(SMAF_QUARANTINE_PATH, "scrub\n");
+	}
 	/* Explicit if: a failed ASSERT leaves the harness's log trigger set. */
 	if (smaf_stats_read(&now) == 0 && !smaf_stats_equal(&c->base, &now)) {
 		TH_LOG("counters not back to baseline: before %s, after %s",
@@ -1268,6 +1278,101 @@ TEST(core_pinned_by_buffer)
 	EXPECT_LE(1, r1 - r2) TH_LOG("the buffer did not hold a reference on smaf");
 	ASSERT_EQ(0, smaf_stats_read(&now));
 	EXPECT_TRUE(smaf_stats_equal(&base, &now));
+}
+
+/* The quarantine's lines that name buffer @id; -errno if unreadable. */
+static int quarantine_lines(uint64_t id, char *line, size_t len)
+{
+	char buf[4096], key[64], *l, *save = NULL;
+	ssize_t n;
+	int found = 0;
+
+	n = smaf_read_file(SMAF_QUARANTINE_PATH, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	snprintf(key, sizeof(key), "id=%llu ", (unsigned long long)id);
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(l, key, strlen(key)))
+			continue;
+		snprintf(line, len, "%s", l);
+		found++;
+	}
+	return found;
+}
+
+/*
+ * A secure buffer whose memory cannot be scrubbed is quarantined when
+ * freed, never handed out again: the buffer is gone for userspace, its
+ * memory stays allocated and counted (quarantined_buffers/_bytes), and it
+ * pins its allocator and secure module; a retry that fails again leaves it
+ * there (EIO); one that succeeds frees everything. Scrubs fail on demand
+ * with smaf-secure-dummy's fail_scrub.
+ */
+TEST_F(buf, scrub_failure_quarantines)
+{
+	struct ctx *c = &self->c;
+	const uint64_t size = 64 * KiB;
+	char line[256], want[256], mod[SMAF_NAME_LEN], s[SMAF_STATS_STRLEN];
+	struct smaf_buffer_info bi;
+	struct smaf_stats now;
+	uint32_t h;
+	int fd, ret;
+	size_t i;
+
+	if (access(FAIL_SCRUB, W_OK))
+		SKIP(return, "smaf-secure-dummy is not the secure module");
+	fd = new_buf(_metadata, c, size, SMAF_RDWR);
+	ASSERT_EQ(0, smaf_raw_set_secure(c->dev, fd, 1));
+	ASSERT_EQ(0, testdev_attach_map(c->td, fd, SMAF_TESTDEV_DMA64, &h,
+					NULL));
+	ASSERT_EQ(0, testdev_write(c->td, h, 0x9a, 0, size));
+	ASSERT_EQ(0, testdev_unmap_detach(c->td, h));
+	bi = info_of(_metadata, c, fd);
+	ASSERT_EQ(1, bi.allocated);
+
+	/* Freed, but not scrubbed: quarantined. */
+	ASSERT_EQ(0, smaf_write_str(FAIL_SCRUB, "2\n"));
+	close_buf(c, fd);
+	ASSERT_EQ(0, smaf_stats_read(&now));
+	TH_LOG("after close: %s", smaf_stats_str(&now, s, sizeof(s)));
+	EXPECT_EQ(c->base.buffers, now.buffers);
+	EXPECT_EQ(c->base.quarantined_buffers + 1, now.quarantined_buffers);
+	EXPECT_EQ(c->base.quarantined_bytes + size, now.quarantined_bytes);
+	EXPECT_EQ(c->base.allocated_buffers + 1, now.allocated_buffers);
+	EXPECT_EQ(c->base.allocated_bytes + size, now.allocated_bytes);
+	snprintf(want, sizeof(want), "id=%llu size=%llu allocator=%s secure=smaf-secure-dummy",
+		 (unsigned long long)bi.id, (unsigned long long)size,
+		 (char *)bi.allocator);
+	ASSERT_EQ(1, quarantine_lines(bi.id, line, sizeof(line)));
+	EXPECT_STREQ(want, line);
+
+	/* It pins the memory's allocator and the secure module. */
+	snprintf(mod, sizeof(mod), "%s", (char *)bi.allocator);
+	for (i = 0; mod[i]; i++)
+		if (mod[i] == '-')
+			mod[i] = '_';
+	ret = module_delete(mod);
+	EXPECT_TRUE(ret == -EBUSY || ret == -EAGAIN)
+		TH_LOG("delete_module(%s) with quarantined memory: %s", mod,
+		       ret ? strerror(-ret) : "succeeded");
+	ret = module_delete(DUMMY_MOD);
+	EXPECT_TRUE(ret == -EBUSY || ret == -EAGAIN)
+		TH_LOG("delete_module(%s) with quarantined memory: %s",
+		       DUMMY_MOD, ret ? strerror(-ret) : "succeeded");
+
+	/* A retry that fails again changes nothing. */
+	EXPECT_EQ(-EIO, smaf_write_str(SMAF_QUARANTINE_PATH, "scrub\n"));
+	EXPECT_EQ(1, quarantine_lines(bi.id, line, sizeof(line)));
+	ASSERT_EQ(0, smaf_stats_read(&now));
+	EXPECT_EQ(c->base.quarantined_buffers + 1, now.quarantined_buffers);
+	EXPECT_EQ(-EINVAL, smaf_write_str(SMAF_QUARANTINE_PATH, "free\n"));
+
+	/* One that succeeds frees it. */
+	EXPECT_EQ(0, smaf_write_str(SMAF_QUARANTINE_PATH, "scrub\n"));
+	EXPECT_EQ(0, quarantine_lines(bi.id, line, sizeof(line)));
+	ASSERT_EQ(0, smaf_stats_read(&now));
+	EXPECT_TRUE(smaf_stats_equal(&c->base, &now))
+		TH_LOG("after the scrub: %s", smaf_stats_str(&now, s, sizeof(s)));
 }
 
 TEST_HARNESS_MAIN

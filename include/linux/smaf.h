@@ -185,8 +185,10 @@ struct smaf_secure;
  *	same @acc. Cannot fail. Process context, under the buffer's lock.
  * @scrub: required. Make the memory described by @sgt safe to hand out
  *	again (erase it), before the allocator frees it. Returns 0 or a
- *	negative errno; on error the memory is leaked rather than reused.
- *	Process context.
+ *	negative errno; on error the buffer is quarantined with its memory
+ *	and @ctx, and scrub may be called again for them later (when root
+ *	asks, through debugfs smaf/quarantine) until it succeeds; only then
+ *	is @ctx destroyed. Process context.
  * @check: optional. May @acc's requester reach @acc's range right now?
  *	Returns true or false; does not change any state. Used by device
  *	models (smaf_secure_check()) to refuse an access the way a hardware

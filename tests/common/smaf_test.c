@@ -43,6 +43,10 @@ int smaf_stats_read(struct smaf_stats *st)
 		{ "device_mappings",
 		  offsetof(struct smaf_stats, device_mappings) },
 		{ "cpu_mappings", offsetof(struct smaf_stats, cpu_mappings) },
+		{ "quarantined_buffers",
+		  offsetof(struct smaf_stats, quarantined_buffers) },
+		{ "quarantined_bytes",
+		  offsetof(struct smaf_stats, quarantined_bytes) },
 	};
 	char key[64];
 	unsigned long long val;
@@ -84,9 +88,11 @@ const char *smaf_stats_str(const struct smaf_stats *st, char *buf, size_t len)
 	snprintf(buf, len,
 		 "buffers=%" PRIu64 " allocated_buffers=%" PRIu64
 		 " allocated_bytes=%" PRIu64 " attachments=%" PRIu64
-		 " device_mappings=%" PRIu64 " cpu_mappings=%" PRIu64,
+		 " device_mappings=%" PRIu64 " cpu_mappings=%" PRIu64
+		 " quarantined_buffers=%" PRIu64 " quarantined_bytes=%" PRIu64,
 		 st->buffers, st->allocated_buffers, st->allocated_bytes,
-		 st->attachments, st->device_mappings, st->cpu_mappings);
+		 st->attachments, st->device_mappings, st->cpu_mappings,
+		 st->quarantined_buffers, st->quarantined_bytes);
 	return buf;
 }
 
@@ -244,24 +250,31 @@ int smaf_param_read(const char *name, uint64_t *val)
 	return 0;
 }
 
-int smaf_param_write(const char *name, uint64_t val)
+int smaf_write_str(const char *path, const char *str)
 {
-	char path[256], buf[32];
-	int fd, len, ret = 0;
+	size_t len = strlen(str);
+	int fd, ret = 0;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), SMAF_PARAM_DIR "/%s", name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	len = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)val);
-	n = write(fd, buf, len);
+	n = write(fd, str, len);
 	if (n < 0)
 		ret = -errno;
-	else if (n != len)
+	else if ((size_t)n != len)
 		ret = -EIO;
 	close(fd);
 	return ret;
+}
+
+int smaf_param_write(const char *name, uint64_t val)
+{
+	char path[256], buf[32];
+
+	snprintf(path, sizeof(path), SMAF_PARAM_DIR "/%s", name);
+	snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)val);
+	return smaf_write_str(path, buf);
 }
 
 /* ---- misc ---- */

@@ -23,6 +23,7 @@
 
 #define SMAF_DEV_PATH		"/dev/smaf"
 #define SMAF_STATS_PATH		"/sys/kernel/debug/smaf/stats"
+#define SMAF_QUARANTINE_PATH	"/sys/kernel/debug/smaf/quarantine"
 #define SMAF_PARAM_DIR		"/sys/module/smaf/parameters"
 
 /* ---- counters (/sys/kernel/debug/smaf/stats) ---- */
@@ -38,6 +39,8 @@ struct smaf_stats {
 	uint64_t attachments;		/* dma_buf_attach()ed devices */
 	uint64_t device_mappings;	/* active map_attachment mappings */
 	uint64_t cpu_mappings;		/* mmap VMAs + kernel vmap users */
+	uint64_t quarantined_buffers;	/* freed, unscrubbed, kept out of use */
+	uint64_t quarantined_bytes;	/* bytes those hold */
 };
 
 /*
@@ -56,7 +59,7 @@ bool smaf_stats_idle(const struct smaf_stats *st);
 
 /* Formats @st as "buffers=N allocated_buffers=N ..." into @buf (for logs). */
 const char *smaf_stats_str(const struct smaf_stats *st, char *buf, size_t len);
-#define SMAF_STATS_STRLEN	256
+#define SMAF_STATS_STRLEN	384
 
 /* ---- file descriptors ---- */
 
@@ -110,12 +113,15 @@ int smaf_raw_set_secure(int dev_fd, int buf_fd, uint32_t secure);
  */
 int smaf_find_allocator(int dev_fd, const char *name);
 
-/* ---- module parameters (/sys/module/smaf/parameters/<name>) ---- */
+/* ---- files, and module parameters (/sys/module/smaf/parameters/) ---- */
 
-/* Reads the unsigned parameter @name into *@val. 0 or -errno. */
 /* Reads a whole (small) file into @buf, NUL-terminated: bytes or -errno. */
 ssize_t smaf_read_file(const char *path, char *buf, size_t len);
 
+/* Writes @str to the file at @path in one write(). 0 or -errno. */
+int smaf_write_str(const char *path, const char *str);
+
+/* Reads the unsigned parameter @name into *@val. 0 or -errno. */
 int smaf_param_read(const char *name, uint64_t *val);
 
 /* Writes @val to parameter @name (root only). 0 or -errno. */

@@ -8,6 +8,9 @@
  * permissive module, when none is. It grants every request, checks nothing
  * and still erases memory in scrub, as the contract requires.
  *
+ * For the quarantine tests, the root-only parameter fail_scrub makes the
+ * next fail_scrub scrubs fail with -EIO without touching the memory.
+ *
  * Not for production kernels: it protects nothing.
  */
 
@@ -17,14 +20,24 @@
 #include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/smaf.h>
+#include <linux/spinlock.h>
 
 /*
  * DOC: locking
  *
- * No state, no lock: every callback is a pure function of its arguments.
+ * The only state is the fail_scrub budget, which smaf_dummy_lock makes
+ * scrubs consume one at a time. Every other callback is a pure function of
+ * its arguments.
  */
+
+static DEFINE_SPINLOCK(smaf_dummy_lock);
+static int smaf_dummy_fail_scrub;
+module_param_named(fail_scrub, smaf_dummy_fail_scrub, int, 0600);
+MODULE_PARM_DESC(fail_scrub,
+		 "Number of next scrubs that fail with -EIO (test only; default 0)");
 
 /* Every buffer gets this context; the callbacks never dereference it. */
 static int smaf_dummy_ctx;
@@ -54,6 +67,15 @@ static int smaf_dummy_scrub(struct smaf_secure *sec, void *ctx,
 			    struct sg_table *sgt)
 {
 	struct sg_page_iter piter;
+	bool fail;
+
+	spin_lock(&smaf_dummy_lock);
+	fail = smaf_dummy_fail_scrub > 0;
+	if (fail)
+		smaf_dummy_fail_scrub--;
+	spin_unlock(&smaf_dummy_lock);
+	if (fail)
+		return -EIO;
 
 	for_each_sgtable_page(sgt, &piter, 0) {
 		void *va = kmap_local_page(sg_page_iter_page(&piter));
