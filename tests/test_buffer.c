@@ -27,6 +27,7 @@
 
 #include "common/smaf_test.h"
 #include "common/testdev.h"
+#include "common/track.h"
 
 #define KiB		1024ULL
 #define MiB		(1024ULL * 1024)
@@ -37,19 +38,13 @@
 #define DUMMY_MOD	"smaf_secure_dummy"
 #define FAIL_SCRUB	"/sys/module/smaf_secure_dummy/parameters/fail_scrub"
 
-#define MAX_FDS		96
-#define MAX_MAPS	96
-
 /* State shared by every fixture: what the teardown must release. */
 struct ctx {
 	int dev;			/* /dev/smaf */
 	int td;				/* /dev/smaf-testdev */
 	struct smaf_stats base;		/* counters at setup */
 	const char *gen;		/* allocator for 64-bit devices, CPU */
-	int fds[MAX_FDS];		/* buffer fds to close at teardown */
-	int nfds;
-	struct { void *p; size_t len; } maps[MAX_MAPS];
-	int nmaps;
+	struct track t;			/* buffer fds and mappings */
 };
 
 static size_t pg;
@@ -76,18 +71,11 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *c)
 /* Releases everything still tracked, then checks the counters. */
 static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 {
+	char msg[2 * SMAF_STATS_STRLEN];
 	struct smaf_stats now;
-	char s1[SMAF_STATS_STRLEN], s2[SMAF_STATS_STRLEN];
-	int i;
 
-	for (i = 0; i < c->nmaps; i++)
-		if (c->maps[i].p)
-			munmap(c->maps[i].p, c->maps[i].len);
-	c->nmaps = 0;
-	for (i = 0; i < c->nfds; i++)
-		if (c->fds[i] >= 0)
-			close(c->fds[i]);
-	c->nfds = 0;
+	track_unmap_all(&c->t);
+	track_close_all(&c->t);
 	if (c->td > 0)
 		close(c->td);
 	c->td = -1;
@@ -102,10 +90,8 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 			smaf_write_str(SMAF_QUARANTINE_PATH, "scrub\n");
 	}
 	/* Explicit if: a failed ASSERT leaves the harness's log trigger set. */
-	if (smaf_stats_read(&now) == 0 && !smaf_stats_equal(&c->base, &now)) {
-		TH_LOG("counters not back to baseline: before %s, after %s",
-		       smaf_stats_str(&c->base, s1, sizeof(s1)),
-		       smaf_stats_str(&now, s2, sizeof(s2)));
+	if (!smaf_stats_back(&c->base, msg, sizeof(msg))) {
+		TH_LOG("counters not back to baseline: %s", msg);
 		_metadata->passed = 0;
 	}
 }
@@ -114,58 +100,35 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 static int new_buf(struct __test_metadata *_metadata, struct ctx *c,
 		   uint64_t size, uint32_t flags)
 {
-	int fd = -1, ret;
+	int fd, ret;
 
-	ASSERT_LT(c->nfds, MAX_FDS);
-	ret = smaf_raw_create(c->dev, size, flags, NULL, &fd);
+	ret = track_create(&c->t, c->dev, size, flags, NULL, &fd);
 	ASSERT_EQ(0, ret) TH_LOG("create %llu bytes: %s",
 				 (unsigned long long)size, strerror(-ret));
-	ASSERT_LE(0, fd);
-	c->fds[c->nfds++] = fd;
 	return fd;
 }
 
-/* Closes a tracked buffer fd. */
 static void close_buf(struct ctx *c, int fd)
 {
-	int i;
-
-	for (i = 0; i < c->nfds; i++)
-		if (c->fds[i] == fd)
-			c->fds[i] = -1;
-	while (c->nfds > 0 && c->fds[c->nfds - 1] < 0)
-		c->nfds--;
-	close(fd);
+	track_close(&c->t, fd);
 }
 
 /* Tracked shared mapping; fails the test on error. */
 static void *map_buf(struct __test_metadata *_metadata, struct ctx *c, int fd,
 		     size_t len, off_t off, bool writable)
 {
-	void *p = NULL;
+	void *p;
 	int ret;
 
-	ASSERT_LT(c->nmaps, MAX_MAPS);
-	ret = dmabuf_mmap(fd, len, off, writable, &p);
+	ret = track_mmap(&c->t, fd, len, off, writable, &p);
 	ASSERT_EQ(0, ret) TH_LOG("mmap fd %d len %zu off %lld: %s", fd, len,
 				 (long long)off, strerror(-ret));
-	c->maps[c->nmaps].p = p;
-	c->maps[c->nmaps].len = len;
-	c->nmaps++;
 	return p;
 }
 
 static void unmap_buf(struct ctx *c, void *p)
 {
-	int i;
-
-	for (i = 0; i < c->nmaps; i++) {
-		if (c->maps[i].p == p) {
-			munmap(p, c->maps[i].len);
-			c->maps[i].p = NULL;
-			return;
-		}
-	}
+	track_munmap(&c->t, p);
 }
 
 static struct smaf_buffer_info info_of(struct __test_metadata *_metadata,
@@ -1002,8 +965,7 @@ TEST_F(buf, mremap_grow)
 	}
 	TH_LOG("mremap growth accepted: the grown part must fault");
 	/* p's mapping moved to q: track it under its new size. */
-	c->maps[c->nmaps - 1].p = q;
-	c->maps[c->nmaps - 1].len = 4 * pg;
+	track_moved(&c->t, p, q, 4 * pg);
 	EXPECT_EQ(-1, pattern_mismatch(q, 7, 0, 2 * pg));
 
 	memset(&sa, 0, sizeof(sa));

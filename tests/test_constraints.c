@@ -49,6 +49,7 @@
 #include "libsmaf.h"
 #include "common/smaf_test.h"
 #include "common/testdev.h"
+#include "common/track.h"
 #include "common/vivid.h"
 
 #define KiB		1024ULL
@@ -69,9 +70,6 @@
 #define D30		SMAF_TESTDEV_DMA30
 #define D64B		SMAF_TESTDEV_DMA64B
 
-#define MAX_FDS		32
-#define MAX_MAPS	16
-
 /* ------------------------------------------------------------------ */
 /* Shared context: what the teardown must release. */
 
@@ -81,10 +79,7 @@ struct ctx {
 	int kmsg;			/* /dev/kmsg, positioned at its end */
 	bool lib;			/* smaf_open() done */
 	struct smaf_stats base;
-	int fds[MAX_FDS];
-	int nfds;
-	struct { void *p; size_t len; } maps[MAX_MAPS];
-	int nmaps;
+	struct track t;			/* buffer fds and mappings */
 };
 
 static size_t pg;
@@ -189,21 +184,13 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *c)
 
 static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 {
-	char s1[SMAF_STATS_STRLEN], s2[SMAF_STATS_STRLEN];
-	struct smaf_stats now;
-	int i;
+	char msg[2 * SMAF_STATS_STRLEN];
 
-	for (i = 0; i < c->nmaps; i++)
-		if (c->maps[i].p)
-			munmap(c->maps[i].p, c->maps[i].len);
-	c->nmaps = 0;
+	track_unmap_all(&c->t);
 	if (c->td >= 0)
 		close(c->td);
 	c->td = -1;
-	for (i = 0; i < c->nfds; i++)
-		if (c->fds[i] >= 0)
-			close(c->fds[i]);
-	c->nfds = 0;
+	track_close_all(&c->t);
 	if (c->lib)
 		smaf_close();
 	c->lib = false;
@@ -217,10 +204,8 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 		TH_LOG("cannot clear the constraints table");
 		_metadata->passed = 0;
 	}
-	if (smaf_stats_read(&now) == 0 && !smaf_stats_equal(&c->base, &now)) {
-		TH_LOG("counters not back to baseline: before %s, after %s",
-		       smaf_stats_str(&c->base, s1, sizeof(s1)),
-		       smaf_stats_str(&now, s2, sizeof(s2)));
+	if (!smaf_stats_back(&c->base, msg, sizeof(msg))) {
+		TH_LOG("counters not back to baseline: %s", msg);
 		_metadata->passed = 0;
 	}
 }
@@ -229,39 +214,29 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 static int new_buf(struct __test_metadata *_metadata, struct ctx *c,
 		   uint64_t size, const char *name)
 {
-	int fd = -1, ret;
+	int fd, ret;
 
-	ASSERT_LT(c->nfds, MAX_FDS);
-	ret = smaf_raw_create(c->dev, size, SMAF_RDWR | SMAF_CLOEXEC, name, &fd);
+	ret = track_create(&c->t, c->dev, size, SMAF_RDWR | SMAF_CLOEXEC, name,
+			   &fd);
 	ASSERT_EQ(0, ret) TH_LOG("create %llu bytes (%s): %s",
 				 (unsigned long long)size, name ? name : "any",
 				 strerror(-ret));
-	c->fds[c->nfds++] = fd;
 	return fd;
 }
 
 static void close_buf(struct ctx *c, int fd)
 {
-	int i;
-
-	for (i = 0; i < c->nfds; i++)
-		if (c->fds[i] == fd)
-			c->fds[i] = -1;
-	close(fd);
+	track_close(&c->t, fd);
 }
 
 static void *map_buf(struct __test_metadata *_metadata, struct ctx *c, int fd,
 		     size_t len)
 {
-	void *p = NULL;
+	void *p;
 	int ret;
 
-	ASSERT_LT(c->nmaps, MAX_MAPS);
-	ret = dmabuf_mmap(fd, len, 0, true, &p);
+	ret = track_mmap(&c->t, fd, len, 0, true, &p);
 	ASSERT_EQ(0, ret) TH_LOG("mmap: %s", strerror(-ret));
-	c->maps[c->nmaps].p = p;
-	c->maps[c->nmaps].len = len;
-	c->nmaps++;
 	return p;
 }
 

@@ -57,6 +57,7 @@
 
 #include "common/smaf_test.h"
 #include "common/testdev.h"
+#include "common/track.h"
 #include "common/vivid.h"
 
 #define KiB		1024ULL
@@ -73,8 +74,6 @@
 #define FW_PARAMS	"/sys/module/smaf_firewall/parameters"
 #define TD_NAME(i)	"smaf-testdev." #i
 
-#define MAX_FDS		48
-#define MAX_MAPS	8
 #define FILE_MAX	16384
 
 /* ---- the firewall's debugfs and parameters ---- */
@@ -328,10 +327,7 @@ struct ctx {
 	char allowlist[1024];
 	char allow_cpu[8];
 	char nr_regions[16];
-	int fds[MAX_FDS];		/* buffer fds to close at teardown */
-	int nfds;
-	struct { void *p; size_t len; } maps[MAX_MAPS];
-	int nmaps;
+	struct track t;			/* buffer fds and mappings */
 	int extra_fds[4];		/* vgem, vivid...: closed first */
 	bool reloaded;			/* firewall reloaded: counters reset */
 };
@@ -425,24 +421,18 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *c)
 static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 {
 	char s1[256], s2[256], params[1200], val[1024];
+	char msg[2 * SMAF_STATS_STRLEN];
 	struct fw_counters fw;
-	struct smaf_stats now;
 	int i, ret;
 
-	for (i = 0; i < c->nmaps; i++)
-		if (c->maps[i].p)
-			munmap(c->maps[i].p, c->maps[i].len);
-	c->nmaps = 0;
+	track_unmap_all(&c->t);
 	for (i = 0; i < 4; i++)
 		if (c->extra_fds[i] >= 0)
 			close(c->extra_fds[i]);
 	if (c->td >= 0)
 		close(c->td);
 	c->td = -1;
-	for (i = 0; i < c->nfds; i++)
-		if (c->fds[i] >= 0)
-			close(c->fds[i]);
-	c->nfds = 0;
+	track_close_all(&c->t);
 	if (c->dev >= 0)
 		close(c->dev);
 	c->dev = -1;
@@ -488,10 +478,8 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 		       fw_counters_str(&fw, s2, sizeof(s2)));
 		_metadata->passed = 0;
 	}
-	if (smaf_stats_read(&now) == 0 && !smaf_stats_equal(&c->base, &now)) {
-		TH_LOG("teardown: counters not back to baseline: before %s, after %s",
-		       smaf_stats_str(&c->base, s1, sizeof(s1)),
-		       smaf_stats_str(&now, s2, sizeof(s2)));
+	if (!smaf_stats_back(&c->base, msg, sizeof(msg))) {
+		TH_LOG("teardown: counters not back to baseline: %s", msg);
 		_metadata->passed = 0;
 	}
 }
@@ -500,14 +488,12 @@ static void ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 static int new_buf(struct __test_metadata *_metadata, struct ctx *c,
 		   uint64_t size, const char *alloc)
 {
-	int fd = -1, ret;
+	int fd, ret;
 
-	ASSERT_LT(c->nfds, MAX_FDS);
-	ret = smaf_raw_create(c->dev, size, SMAF_RDWR | SMAF_CLOEXEC, alloc,
-			      &fd);
+	ret = track_create(&c->t, c->dev, size, SMAF_RDWR | SMAF_CLOEXEC, alloc,
+			   &fd);
 	ASSERT_EQ(0, ret) TH_LOG("create %llu bytes: %s",
 				 (unsigned long long)size, strerror(-ret));
-	c->fds[c->nfds++] = fd;
 	return fd;
 }
 
@@ -524,12 +510,7 @@ static int new_secure(struct __test_metadata *_metadata, struct ctx *c,
 
 static void close_buf(struct ctx *c, int fd)
 {
-	int i;
-
-	for (i = 0; i < c->nfds; i++)
-		if (c->fds[i] == fd)
-			c->fds[i] = -1;
-	close(fd);
+	track_close(&c->t, fd);
 }
 
 static struct smaf_buffer_info info_of(struct __test_metadata *_metadata,
@@ -995,10 +976,8 @@ TEST_F(sec, cpu_allowed)
 		    SMAF_TESTDEV_BIDIRECTIONAL, NULL);
 	ASSERT_EQ(0, testdev_write(c->td, h, 7, 0, SZ));
 
-	ret = dmabuf_mmap(fd, SZ, 0, false, (void **)&p);
+	ret = track_mmap(&c->t, fd, SZ, 0, false, (void **)&p);
 	ASSERT_EQ(0, ret) TH_LOG("mmap ro with allow_cpu: %s", strerror(-ret));
-	c->maps[c->nmaps].p = p;
-	c->maps[c->nmaps++].len = SZ;
 	r = one_region(_metadata, id, SZ);
 	EXPECT_TRUE(reqs_has(&r, "cpu=r-/1/0")) TH_LOG("reqs:%s", r.reqs);
 	EXPECT_EQ(-1, pattern_mismatch(p, 7, 0, SZ));
@@ -1006,10 +985,8 @@ TEST_F(sec, cpu_allowed)
 	EXPECT_EQ(-1, ret) TH_LOG("a read-only grant became writable");
 	EXPECT_EQ(EACCES, errno);
 
-	ret = dmabuf_mmap(fd, SZ, 0, true, (void **)&q);
+	ret = track_mmap(&c->t, fd, SZ, 0, true, (void **)&q);
 	ASSERT_EQ(0, ret) TH_LOG("mmap rw with allow_cpu: %s", strerror(-ret));
-	c->maps[c->nmaps].p = q;
-	c->maps[c->nmaps++].len = SZ;
 	ASSERT_EQ(0, dmabuf_sync_start(fd));
 	fw = fw_now(_metadata);
 	EXPECT_EQ(c->fw0.active_grants + 4, fw.active_grants);
@@ -1027,10 +1004,8 @@ TEST_F(sec, cpu_allowed)
 	EXPECT_EQ(-EACCES, ret) TH_LOG("sync after allow_cpu=0: %s",
 				       strerror(-ret));
 
-	munmap(q, SZ);
-	c->maps[--c->nmaps].p = NULL;
-	munmap(p, SZ);
-	c->maps[--c->nmaps].p = NULL;
+	track_munmap(&c->t, q);
+	track_munmap(&c->t, p);
 	EXPECT_EQ(c->fw0.active_grants + 1, fw_now(_metadata).active_grants);
 	EXPECT_EQ(0, info_of(_metadata, c, fd).cpu_mappings);
 }

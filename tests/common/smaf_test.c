@@ -96,6 +96,19 @@ const char *smaf_stats_str(const struct smaf_stats *st, char *buf, size_t len)
 	return buf;
 }
 
+bool smaf_stats_back(const struct smaf_stats *base, char *msg, size_t len)
+{
+	char s1[SMAF_STATS_STRLEN], s2[SMAF_STATS_STRLEN];
+	struct smaf_stats now;
+
+	if (smaf_stats_read(&now) || smaf_stats_equal(base, &now))
+		return true;
+	snprintf(msg, len, "before %s, after %s",
+		 smaf_stats_str(base, s1, sizeof(s1)),
+		 smaf_stats_str(&now, s2, sizeof(s2)));
+	return false;
+}
+
 /* ---- file descriptors ---- */
 
 int smaf_list_fds(int *fds, int max)

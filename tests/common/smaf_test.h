@@ -61,6 +61,13 @@ bool smaf_stats_idle(const struct smaf_stats *st);
 const char *smaf_stats_str(const struct smaf_stats *st, char *buf, size_t len);
 #define SMAF_STATS_STRLEN	384
 
+/*
+ * For teardowns: false, with "before <base>, after <now>" in @msg (at
+ * least 2 * SMAF_STATS_STRLEN bytes), when the counters now differ from
+ * @base; true when they are back (or cannot be read).
+ */
+bool smaf_stats_back(const struct smaf_stats *base, char *msg, size_t len);
+
 /* ---- file descriptors ---- */
 
 /*
