@@ -599,7 +599,7 @@ TEST(help_for_every_command)
 {
 	static const char *const cmds[] = {
 		"allocators", "buffers", "constraints", "create", "info",
-		"help",
+		"quarantine", "help",
 	};
 	char want[64], first[256];
 	struct run *r;
@@ -669,6 +669,9 @@ TEST(usage_errors_exit_2)
 		{ "constraints", "del" },
 		{ "constraints", "clear", "now" },
 		{ "constraints", "rotate" },
+		{ "quarantine", "bogus" },
+		{ "quarantine", "scrub", "now" },
+		{ "--json", "quarantine", "scrub" },
 	};
 	const char *args[10];
 	struct run *r;
@@ -1010,6 +1013,89 @@ TEST(buffers_of_other_processes)
 	arr = jget(&j, root, "buffers");
 	EXPECT_GT(0, find_buffer(&j, arr, "name", "demo", 0));
 	EXPECT_GT(0, find_buffer(&j, arr, NULL, NULL, id));
+}
+
+#define FAIL_SCRUB	"/sys/module/smaf_secure_dummy/parameters/fail_scrub"
+
+/*
+ * smafctl quarantine: a secure buffer freed while smaf-secure-dummy fails
+ * its scrubs is listed (table and JSON); 'scrub' fails (exit 1, EIO)
+ * while the module still fails, then frees it.
+ */
+TEST(quarantine_show_and_scrub)
+{
+	char want[64], row[512], tok[64];
+	struct smaf_stats base, now;
+	int dev, fd = -1, root, arr, q;
+	struct smaf_buffer_info bi;
+	static struct json j;
+	struct run *r;
+	uint8_t *p;
+
+	NEED_SMAFCTL();
+	if (access(FAIL_SCRUB, W_OK))
+		SKIP(return, "smaf-secure-dummy is not the secure module");
+	ASSERT_EQ(0, smaf_stats_read(&base));
+	r = RUN("quarantine");
+	ASSERT_EQ(0, r->status) TH_LOG("%s", r->err);
+	EXPECT_STREQ("no quarantined buffers\n", r->out);
+
+	/* A secure buffer with memory, freed while scrubs fail. */
+	dev = smaf_dev_open();
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, smaf_raw_create(dev, MiB, SMAF_RDWR, NULL, &fd));
+	ASSERT_EQ(0, smaf_raw_set_secure(dev, fd, 1));
+	ASSERT_EQ(0, dmabuf_mmap(fd, MiB, 0, true, (void **)&p));
+	memset(p, 0x5a, MiB);
+	munmap(p, MiB);
+	ASSERT_EQ(0, smaf_raw_buffer_info(dev, fd, &bi));
+	ASSERT_EQ(1, bi.allocated);
+	close(dev);
+	ASSERT_EQ(0, smaf_write_str(FAIL_SCRUB, "2\n"));
+	close(fd);
+
+	r = RUN("quarantine");
+	ASSERT_EQ(0, r->status) TH_LOG("%s", r->err);
+	EXPECT_NE(NULL, strstr(r->out, "SECURE-MODULE")) TH_LOG("%s", r->out);
+	snprintf(want, sizeof(want), "%llu", (unsigned long long)bi.id);
+	ASSERT_TRUE(find_row(r->out, 0, want, row, sizeof(row)))
+		TH_LOG("%s", r->out);
+	EXPECT_STREQ("1.0M", field(row, 1, tok, sizeof(tok)));
+	EXPECT_STREQ((char *)bi.allocator, field(row, 2, tok, sizeof(tok)));
+	EXPECT_STREQ("smaf-secure-dummy", field(row, 3, tok, sizeof(tok)));
+	r = RUN("--json", "quarantine", "show");
+	ASSERT_EQ(0, r->status) TH_LOG("%s", r->err);
+	root = json_parse(&j, r->out);
+	ASSERT_LE(0, root) TH_LOG("not JSON: %s", r->out);
+	arr = jget(&j, root, "quarantine");
+	ASSERT_EQ(1, jlen(&j, arr)) TH_LOG("%s", r->out);
+	q = jat(&j, arr, 0);
+	EXPECT_EQ((long long)bi.id, jint(&j, q, "id"));
+	EXPECT_EQ(MiB, jint(&j, q, "size"));
+	EXPECT_TRUE(jstreq(&j, q, "allocator", (char *)bi.allocator));
+	EXPECT_TRUE(jstreq(&j, q, "secure_module", "smaf-secure-dummy"));
+
+	/* The module fails once more: nothing is freed, exit 1. */
+	r = RUN("quarantine", "scrub");
+	EXPECT_EQ(1, r->status);
+	EXPECT_STREQ("scrubbed and freed 0 buffers; 1 still quarantined\n",
+		     r->out);
+	EXPECT_NE(NULL, strstr(r->err, "EIO")) TH_LOG("%s", r->err);
+	ASSERT_EQ(0, smaf_stats_read(&now));
+	EXPECT_EQ(base.quarantined_buffers + 1, now.quarantined_buffers);
+
+	r = RUN("quarantine", "scrub");
+	EXPECT_EQ(0, r->status) TH_LOG("%s", r->err);
+	EXPECT_STREQ("scrubbed and freed 1 buffer; 0 still quarantined\n",
+		     r->out);
+	EXPECT_STREQ("", r->err);
+	r = RUN("quarantine");
+	EXPECT_STREQ("no quarantined buffers\n", r->out);
+	ASSERT_EQ(0, smaf_stats_read(&now));
+	EXPECT_TRUE(smaf_stats_equal(&base, &now));
+	/* Whatever failed above: leave nothing quarantined. */
+	smaf_write_str(FAIL_SCRUB, "0\n");
+	smaf_write_str(SMAF_QUARANTINE_PATH, "scrub\n");
 }
 
 TEST(create_runs_a_command_with_the_buffer)

@@ -7,6 +7,7 @@
  *	smafctl constraints [set|del|clear]	/sys/class/misc/smaf/constraints
  *	smafctl create --size N [...] [-- CMD]	a buffer CMD inherits
  *	smafctl info [FD]		SMAF_IOC_BUFFER_INFO of an inherited fd
+ *	smafctl quarantine [scrub]	debugfs smaf/quarantine: list, scrub
  *
  * Every listing has a table for people and --json for programs. Exit
  * status: 0 success, 1 operational error (one line on stderr, ending with
@@ -43,6 +44,7 @@
 #define CONSTRAINTS_PATH	"/sys/class/misc/smaf/constraints"
 #define DEBUGFS_DIR		"/sys/kernel/debug"
 #define BUFFERS_PATH		DEBUGFS_DIR "/smaf/buffers"
+#define QUARANTINE_PATH		DEBUGFS_DIR "/smaf/quarantine"
 
 /* The dma-buf name limit (DMA_BUF_NAME_LEN), NUL included. */
 #define LABEL_LEN		32
@@ -783,14 +785,14 @@ static void buffer_json(char *val[B_NKEYS])
 	putchar('}');
 }
 
-static int buffers_read_error(int err)
+/* Explains a failure to open the debugfs file @path; EXIT_OPERR. */
+static int debugfs_error(int err, const char *path)
 {
 	struct statfs sfs;
 
 	if (err == -ENOENT || err == -EACCES || err == -EPERM) {
 		if (statfs(DEBUGFS_DIR, &sfs) && errno == EACCES)
-			return op_err(err, "cannot read %s: needs root",
-				      BUFFERS_PATH);
+			return op_err(err, "cannot read %s: needs root", path);
 		if (statfs(DEBUGFS_DIR, &sfs) ||
 		    sfs.f_type != DEBUGFS_MAGIC) {
 			op_err(err, "debugfs is not mounted on %s (mount -t debugfs none %s)",
@@ -799,11 +801,10 @@ static int buffers_read_error(int err)
 		}
 	}
 	if (err == -ENOENT)
-		return op_err(err, "no %s: is smaf loaded?", BUFFERS_PATH);
+		return op_err(err, "no %s: is smaf loaded?", path);
 	if (err == -EACCES || err == -EPERM)
-		return op_err(err, "cannot read %s: debugfs needs root",
-			      BUFFERS_PATH);
-	return op_err(err, "cannot read %s", BUFFERS_PATH);
+		return op_err(err, "cannot open %s: debugfs needs root", path);
+	return op_err(err, "cannot read %s", path);
 }
 
 static int buffers_table(char *text)
@@ -887,7 +888,7 @@ static int cmd_buffers(int argc, char **argv)
 		return simple_exit(ret);
 	ret = read_file(BUFFERS_PATH, &text);
 	if (ret)
-		return buffers_read_error(ret);
+		return debugfs_error(ret, BUFFERS_PATH);
 	if (json)
 		buffers_json(text);
 	else
@@ -1438,6 +1439,150 @@ out:
 	return ret;
 }
 
+/* ---- quarantine ---- */
+
+enum { Q_ID, Q_SIZE, Q_ALLOCATOR, Q_SECURE, Q_NKEYS };
+
+static const char *const quarantine_keys[Q_NKEYS] = {
+	"id", "size", "allocator", "secure",
+};
+
+/*
+ * Splits one debugfs smaf/quarantine line, "id=N size=N allocator=A
+ * secure=S" (names have no spaces), in place. False without an id.
+ */
+static bool parse_quarantine_line(char *line, char *val[Q_NKEYS])
+{
+	char *tok, *save = NULL;
+	size_t n;
+	int k;
+
+	memset(val, 0, sizeof(*val) * Q_NKEYS);
+	for (tok = strtok_r(line, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		n = key_len(tok);
+		for (k = 0; n && k < Q_NKEYS; k++)
+			if (strlen(quarantine_keys[k]) == n &&
+			    !strncmp(tok, quarantine_keys[k], n))
+				val[k] = tok + n + 1;
+	}
+	return val[Q_ID] && *val[Q_ID];
+}
+
+/* The quarantined buffers in @text (modified); how many there are. */
+static int quarantine_list(char *text)
+{
+	char size[NUM_LEN], *val[Q_NKEYS], *line, *next;
+	struct table t = { 0 };
+	int n = 0, ret = 0;
+
+	if (json)
+		fputs("{\"quarantine\":[", stdout);
+	table_col(&t, "ID", true);
+	table_col(&t, "SIZE", true);
+	table_col(&t, "ALLOCATOR", false);
+	table_col(&t, "SECURE-MODULE", false);
+	for (line = text; *line; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = '\0';
+		if (!parse_quarantine_line(line, val))
+			continue;
+		if (json) {
+			fputs(n ? ",{\"id\":" : "{\"id\":", stdout);
+			json_num_str(val[Q_ID]);
+			fputs(",\"size\":", stdout);
+			json_num_str(val[Q_SIZE]);
+			fputs(",\"allocator\":", stdout);
+			json_str_or_null(val[Q_ALLOCATOR], "");
+			fputs(",\"secure_module\":", stdout);
+			json_str_or_null(val[Q_SECURE], "");
+			putchar('}');
+		} else {
+			if (val[Q_SIZE] && is_number(val[Q_SIZE]))
+				human_size(strtoull(val[Q_SIZE], NULL, 10),
+					   size, sizeof(size));
+			else
+				snprintf(size, sizeof(size), "?");
+			table_row(&t, val[Q_ID], size, val[Q_ALLOCATOR],
+				  val[Q_SECURE]);
+		}
+		n++;
+	}
+	if (json)
+		fputs("]}\n", stdout);
+	else if (!n)
+		puts("no quarantined buffers");
+	else
+		ret = table_print(&t);
+	table_free(&t);
+	return ret ? -ret : n;
+}
+
+static int quarantine_count(void)
+{
+	char *text, *val[Q_NKEYS], *line, *next;
+	int ret, n = 0;
+
+	ret = read_file(QUARANTINE_PATH, &text);
+	if (ret)
+		return ret;
+	for (line = text; *line; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = '\0';
+		n += parse_quarantine_line(line, val);
+	}
+	free(text);
+	return n;
+}
+
+/* Asks SMAF to scrub every quarantined buffer again. */
+static int quarantine_scrub(void)
+{
+	int before, after, ret;
+
+	before = quarantine_count();
+	if (before < 0)
+		return debugfs_error(before, QUARANTINE_PATH);
+	ret = write_file(QUARANTINE_PATH, "scrub\n");
+	if (ret && ret != -EIO)
+		return debugfs_error(ret, QUARANTINE_PATH);
+	after = quarantine_count();
+	if (after < 0)
+		return debugfs_error(after, QUARANTINE_PATH);
+	printf("scrubbed and freed %d buffer%s; %d still quarantined\n",
+	       before - after, before - after == 1 ? "" : "s", after);
+	if (ret)
+		return op_err(ret, "%d buffer%s not scrubbed (see dmesg)",
+			      after, after == 1 ? "" : "s");
+	return 0;
+}
+
+static int cmd_quarantine(int argc, char **argv)
+{
+	char *text;
+	int ret;
+
+	ret = simple_opts(argc, argv, 0, 1);
+	if (ret < 0)
+		return simple_exit(ret);
+	if (ret < argc && !strcmp(argv[ret], "scrub")) {
+		if (json)
+			return usage_err("--json applies to the list only");
+		return quarantine_scrub();
+	}
+	if (ret < argc && strcmp(argv[ret], "show"))
+		return usage_err("unknown subcommand '%s' (show, scrub)",
+				 argv[ret]);
+	ret = read_file(QUARANTINE_PATH, &text);
+	if (ret)
+		return debugfs_error(ret, QUARANTINE_PATH);
+	ret = quarantine_list(text);
+	free(text);
+	return ret < 0 ? -ret : 0;
+}
+
 /* ---- help ---- */
 
 static int cmd_help(int argc, char **argv);
@@ -1533,6 +1678,24 @@ static const struct command commands[] = {
 		"  --json      {\"fd\":...,\"size\":...,\"consumers\":...}\n"
 		"  -h, --help  show this help\n",
 		cmd_info,
+	},
+	{
+		"quarantine", "list or scrub buffers that could not be erased",
+		"Usage: smafctl [--json] quarantine [show]\n"
+		"       smafctl quarantine scrub\n"
+		"\n"
+		"A freed secure buffer whose memory its secure module could not\n"
+		"scrub is never handed out again: SMAF keeps it, with its\n"
+		"memory, in the quarantine (" QUARANTINE_PATH ").\n"
+		"'show' lists those buffers: id, size, allocator and secure\n"
+		"module. 'scrub' asks the secure module to scrub them again and\n"
+		"frees each one it scrubs; it fails (exit 1) while any stays.\n"
+		"Needs root.\n"
+		"\n"
+		"  --json      {\"quarantine\":[{\"id\":...,\"size\":...,\n"
+		"              \"allocator\":...,\"secure_module\":...}]}\n"
+		"  -h, --help  show this help\n",
+		cmd_quarantine,
 	},
 	{
 		"help", "show the help of smafctl or of a command",

@@ -31,7 +31,7 @@ t() {
 command -v valgrind >/dev/null || { echo "valgrind missing" >&2; exit 1; }
 t 0 --help; t 0 -h; t 0 --version; t 0 help; t 2 help bogus; t 2
 t 2 bogus; t 2 --bogus; t 2 -x
-for c in allocators buffers constraints create info help; do
+for c in allocators buffers constraints create info quarantine help; do
 	t 0 "$c" --help; t 0 "$c" -h; t 2 "$c" --bogus; t 0 help "$c"
 done
 t 2 allocators extra
@@ -42,6 +42,7 @@ t 2 constraints set platform:x dma-bits=32x
 t 2 constraints set platform:x contiguous contiguous
 t 2 constraints del; t 2 constraints del a b; t 2 constraints clear x
 t 2 constraints frob; t 2 constraints --json set x
+t 2 quarantine bogus; t 2 quarantine scrub now; t 2 --json quarantine scrub
 t 2 create; t 2 create --size; t 2 create --size 0; t 2 create --size abc
 t 2 create --size -1; t 2 create --size 1X; t 2 create --size 1MB
 t 2 create --size 1.5M; t 2 create --size 99999999999999999999
@@ -62,5 +63,8 @@ if [ ! -e /dev/smaf ]; then
 	t 1 info 3; t 1 constraints; t 1 constraints clear
 fi
 [ -r /sys/kernel/debug/smaf/buffers ] || t 1 buffers --json
+if [ ! -e /sys/kernel/debug/smaf/quarantine ]; then
+	t 1 quarantine; t 1 --json quarantine show; t 1 quarantine scrub
+fi
 echo "smafctl valgrind: $((n - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
