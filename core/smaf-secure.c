@@ -281,6 +281,7 @@ void smaf_secure_destroy(struct smaf_buffer *buf)
  */
 void smaf_secure_quarantine(struct smaf_buffer *buf)
 {
+	buf->dmabuf = NULL;	/* freed by the dma-buf core */
 	mutex_lock(&smaf_quarantine_lock);
 	list_add_tail(&buf->node, &smaf_quarantine);
 	atomic64_inc(&smaf_stats.quarantined_buffers);
