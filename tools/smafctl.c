@@ -486,6 +486,22 @@ static int write_file(const char *path, const char *text)
 	return err;
 }
 
+/*
+ * The next line of a text being walked, cut off in place at its newline
+ * (*@cur moves past it); NULL at the end of the text.
+ */
+static char *cut_line(char **cur)
+{
+	char *line = *cur, *nl;
+
+	if (!*line)
+		return NULL;
+	nl = strchrnul(line, '\n');
+	*cur = *nl ? nl + 1 : nl;
+	*nl = '\0';
+	return line;
+}
+
 /* ---- option parsing ---- */
 
 /*
@@ -827,10 +843,8 @@ static int buffers_table(char *text)
 	table_col(&t, "PID", true);
 	table_col(&t, "COMMAND", false);
 	table_col(&t, "NAME", false);
-	for (line = text; *line; line = next) {
-		next = strchrnul(line, '\n');
-		if (*next)
-			*next++ = '\0';
+	next = text;
+	while ((line = cut_line(&next))) {
 		if (!parse_buffer_line(line, val))
 			continue;
 		if (val[B_SIZE] && is_number(val[B_SIZE])) {
@@ -864,10 +878,8 @@ static void buffers_json(char *text)
 	bool first = true;
 
 	fputs("{\"buffers\":[", stdout);
-	for (line = text; *line; line = next) {
-		next = strchrnul(line, '\n');
-		if (*next)
-			*next++ = '\0';
+	next = text;
+	while ((line = cut_line(&next))) {
 		if (!parse_buffer_line(line, val))
 			continue;
 		if (!first)
@@ -950,10 +962,8 @@ static int constraints_show(void)
 		table_col(&t, "DMA-BITS", true);
 		table_col(&t, "SET-BY", false);
 	}
-	for (line = text; *line; line = next) {
-		next = strchrnul(line, '\n');
-		if (*next)
-			*next++ = '\0';
+	next = text;
+	while ((line = cut_line(&next))) {
 		if (!parse_rule(line, &r))
 			continue;
 		if (!json) {
@@ -1482,10 +1492,8 @@ static int quarantine_list(char *text)
 	table_col(&t, "SIZE", true);
 	table_col(&t, "ALLOCATOR", false);
 	table_col(&t, "SECURE-MODULE", false);
-	for (line = text; *line; line = next) {
-		next = strchrnul(line, '\n');
-		if (*next)
-			*next++ = '\0';
+	next = text;
+	while ((line = cut_line(&next))) {
 		if (!parse_quarantine_line(line, val))
 			continue;
 		if (json) {
@@ -1527,12 +1535,9 @@ static int quarantine_count(void)
 	ret = read_file(QUARANTINE_PATH, &text);
 	if (ret)
 		return ret;
-	for (line = text; *line; line = next) {
-		next = strchrnul(line, '\n');
-		if (*next)
-			*next++ = '\0';
+	next = text;
+	while ((line = cut_line(&next)))
 		n += parse_quarantine_line(line, val);
-	}
 	free(text);
 	return n;
 }
