@@ -4,9 +4,10 @@
 # Static checks, all fatal: checkpatch --strict on every C file and header
 # of the modules, the UAPI, libsmaf and the tools; then the modules built
 # with W=1 (extra warnings and kernel-doc) and sparse on every file (C=2),
-# warnings as errors; coccicheck's reports; then, as root, the DKMS package
-# built by dkms. Prints one line per check; exits non-zero on any finding.
-# Takes whatever exists: a missing or empty directory is no error.
+# warnings as errors; coccicheck's reports; the syzkaller description
+# checked against the UAPI; then, as root, the DKMS package built by dkms.
+# Prints one line per check; exits non-zero on any finding. Takes whatever
+# exists: a missing or empty directory is no error.
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -129,6 +130,15 @@ else
 		echo "lint: coccicheck: FAILED (reports above)"
 		fail=1
 	fi
+fi
+
+# --- the syzkaller description against the UAPI header.
+if out=$(tests/syzkaller/check.sh 2>&1); then
+	echo "lint: syzkaller description: OK ($out)"
+else
+	echo "$out"
+	echo "lint: syzkaller description: FAILED"
+	fail=1
 fi
 
 # --- the DKMS package (dkms.conf) built for the Debian headers in private
