@@ -156,6 +156,29 @@ struct fw_region {
 };
 
 /*
+ * The whole debugfs file smaf-firewall/@name, malloc()ed and
+ * NUL-terminated; NULL with -errno in *@err.
+ */
+static char *fw_file(const char *name, int *err)
+{
+	char path[128], *buf = malloc(FILE_MAX);
+	ssize_t n;
+
+	if (!buf) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	snprintf(path, sizeof(path), FW_DEBUGFS "/%s", name);
+	n = smaf_read_file(path, buf, FILE_MAX);
+	if (n < 0) {
+		free(buf);
+		*err = (int)n;
+		return NULL;
+	}
+	return buf;
+}
+
+/*
  * The used slots of buffer context @ctx (the buffer's id); returns how many
  * there are (the first @max stored in @r) or -errno.
  */
@@ -164,14 +187,9 @@ static int fw_regions_of(uint64_t ctx, struct fw_region *r, int max)
 	char *buf, *line, *save = NULL;
 	int n = 0, ret;
 
-	buf = malloc(FILE_MAX);
+	buf = fw_file("regions", &ret);
 	if (!buf)
-		return -ENOMEM;
-	ret = smaf_read_file(FW_DEBUGFS "/regions", buf, FILE_MAX);
-	if (ret < 0) {
-		free(buf);
 		return ret;
-	}
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		struct fw_region x;
@@ -202,14 +220,9 @@ static int fw_regions_used(void)
 	char *buf, *line, *save = NULL;
 	int n = 0, ret;
 
-	buf = malloc(FILE_MAX);
+	buf = fw_file("regions", &ret);
 	if (!buf)
-		return -ENOMEM;
-	ret = smaf_read_file(FW_DEBUGFS "/regions", buf, FILE_MAX);
-	if (ret < 0) {
-		free(buf);
 		return ret;
-	}
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
 		if (strstr(line, " base="))
@@ -225,14 +238,9 @@ static int64_t fw_last_seq(void)
 	unsigned long long seq, last = 0;
 	int ret;
 
-	buf = malloc(FILE_MAX);
+	buf = fw_file("events", &ret);
 	if (!buf)
-		return -ENOMEM;
-	ret = smaf_read_file(FW_DEBUGFS "/events", buf, FILE_MAX);
-	if (ret < 0) {
-		free(buf);
 		return ret;
-	}
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
 		if (sscanf(line, "%llu", &seq) == 1 && seq > last)
@@ -255,14 +263,9 @@ static int fw_events(int64_t after, const char *kind, const char *name,
 	unsigned long long seq;
 	int n = 0, ret;
 
-	buf = malloc(FILE_MAX);
+	buf = fw_file("events", &ret);
 	if (!buf)
-		return -ENOMEM;
-	ret = smaf_read_file(FW_DEBUGFS "/events", buf, FILE_MAX);
-	if (ret < 0) {
-		free(buf);
 		return ret;
-	}
 	if (last && last_len)
 		last[0] = 0;
 	for (line = strtok_r(buf, "\n", &save); line;
