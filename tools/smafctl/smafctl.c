@@ -13,8 +13,8 @@
  * status: 0 success, 1 operational error (one line on stderr, ending with
  * the errno name), 2 usage error.
  *
- * This file holds main(), the global options, the command table and the
- * commands that have no file of their own yet.
+ * This file holds main(), the global options and the command table; each
+ * command is a file of its own, with its help (allocators.c, ...).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,35 +31,6 @@
 
 bool smafctl_json;
 const struct smafctl_cmd *smafctl_cmd;
-
-/* ---- help ---- */
-
-static int help_run(int argc, char **argv)
-{
-	const struct smafctl_cmd *cmd;
-	int ret = parse_opts(argc, argv, 0, 1);
-
-	if (ret < 0)
-		return parse_opts_exit(ret);
-	if (ret == argc) {
-		smafctl_help(stdout);
-		return 0;
-	}
-	cmd = smafctl_find(argv[ret]);
-	if (!cmd)
-		return msg_usage_err("unknown command '%s'", argv[ret]);
-	fputs(cmd->help, stdout);
-	return 0;
-}
-
-const struct smafctl_cmd help_cmd = {
-	.name = "help",
-	.summary = "show the help of smafctl or of a command",
-	.help = "Usage: smafctl help [COMMAND]\n",
-	.run = help_run,
-};
-
-/* ---- main ---- */
 
 /* In the order smafctl --help lists them. */
 static const struct smafctl_cmd *const smafctl_cmds[] = {
