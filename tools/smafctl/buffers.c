@@ -33,27 +33,22 @@ static bool buffers_parse_line(char *line, char *val[B_NKEYS])
 {
 	int cur = -1, k;
 	char *p = line;
-	size_t n;
 
 	memset(val, 0, sizeof(*val) * B_NKEYS);
 	while (*p) {
 		char *tok = p, *sp = strchr(p, ' ');
 
 		p = sp ? sp + 1 : tok + strlen(tok);
-		n = parse_key_len(tok);
-		if (!n || (cur == B_COMM && strncmp(tok, "name=", 5)))
+		k = parse_key(tok, buffers_keys, B_NKEYS);
+		if (k < 0 || (cur == B_COMM && k != B_NAME))
 			continue;
-		for (k = 0; k < B_NKEYS; k++)
-			if (strlen(buffers_keys[k]) == n &&
-			    !strncmp(tok, buffers_keys[k], n))
-				break;
 		if (tok > line)
 			tok[-1] = '\0';
 		if (k == B_NKEYS) {
 			cur = B_NKEYS;		/* unknown: skipped */
 			continue;
 		}
-		val[k] = tok + n + 1;
+		val[k] = tok + strlen(buffers_keys[k]) + 1;
 		cur = k;
 		if (k == B_NAME)
 			break;			/* the rest is the name */

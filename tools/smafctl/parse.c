@@ -83,13 +83,31 @@ bool parse_is_number(const char *s)
 }
 
 /* Length of "key" when @tok starts with "key=" ([a-z_]+), else 0. */
-size_t parse_key_len(const char *tok)
+static size_t parse_key_len(const char *tok)
 {
 	size_t n = 0;
 
 	while ((tok[n] >= 'a' && tok[n] <= 'z') || tok[n] == '_')
 		n++;
 	return n && tok[n] == '=' ? n : 0;
+}
+
+/*
+ * Which of @keys the word @tok, "key=value", gives a value to: its index
+ * (the value is after the '='), @nkeys for another key, or -1 when @tok
+ * is not "key=...".
+ */
+int parse_key(const char *tok, const char *const keys[], int nkeys)
+{
+	size_t n = parse_key_len(tok);
+	int k;
+
+	if (!n)
+		return -1;
+	for (k = 0; k < nkeys; k++)
+		if (strlen(keys[k]) == n && !strncmp(tok, keys[k], n))
+			break;
+	return k;
 }
 
 /*

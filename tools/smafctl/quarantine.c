@@ -25,17 +25,14 @@ static const char *const quarantine_keys[Q_NKEYS] = {
 static bool quarantine_parse_line(char *line, char *val[Q_NKEYS])
 {
 	char *tok, *save = NULL;
-	size_t n;
 	int k;
 
 	memset(val, 0, sizeof(*val) * Q_NKEYS);
 	for (tok = strtok_r(line, " ", &save); tok;
 	     tok = strtok_r(NULL, " ", &save)) {
-		n = parse_key_len(tok);
-		for (k = 0; n && k < Q_NKEYS; k++)
-			if (strlen(quarantine_keys[k]) == n &&
-			    !strncmp(tok, quarantine_keys[k], n))
-				val[k] = tok + n + 1;
+		k = parse_key(tok, quarantine_keys, Q_NKEYS);
+		if (k >= 0 && k < Q_NKEYS)
+			val[k] = tok + strlen(quarantine_keys[k]) + 1;
 	}
 	return val[Q_ID] && *val[Q_ID];
 }

@@ -70,7 +70,7 @@ int file_write(const char *path, const char *text);
 int parse_size(const char *s, unsigned long long *out);
 int parse_int(const char *s, int min, int max, int *out);
 bool parse_is_number(const char *s);
-size_t parse_key_len(const char *tok);
+int parse_key(const char *tok, const char *const keys[], int nkeys);
 char *parse_line(char **cur);
 int parse_device(const char *arg, char *name, size_t len);
 int parse_opt(int argc, char **argv, const char *optstring,
