@@ -91,7 +91,6 @@ static int buffers_table(char *text)
 {
 	char size[NUM_LEN], *val[B_NKEYS], *line, *next;
 	struct table t = { 0 };
-	unsigned long long v;
 	int ret;
 
 	table_col(&t, "ID", true);
@@ -111,14 +110,8 @@ static int buffers_table(char *text)
 	while ((line = parse_line(&next))) {
 		if (!buffers_parse_line(line, val))
 			continue;
-		if (val[B_SIZE] && parse_is_number(val[B_SIZE])) {
-			v = strtoull(val[B_SIZE], NULL, 10);
-			table_size(v, size, sizeof(size));
-		} else {
-			snprintf(size, sizeof(size), "?");
-		}
-		table_row(&t, val[B_ID], size, val[B_STATE],
-			  val[B_ALLOCATOR],
+		table_size_text(val[B_SIZE], size, sizeof(size));
+		table_row(&t, val[B_ID], size, val[B_STATE], val[B_ALLOCATOR],
 			  val[B_SECURE] && !strcmp(val[B_SECURE], "1") ?
 			  "yes" : "no",
 			  val[B_ATTACHED], val[B_DECLARED],

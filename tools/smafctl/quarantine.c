@@ -65,11 +65,7 @@ static int quarantine_list(char *text)
 			json_str_or_null(val[Q_SECURE], "");
 			putchar('}');
 		} else {
-			if (val[Q_SIZE] && parse_is_number(val[Q_SIZE]))
-				table_size(strtoull(val[Q_SIZE], NULL, 10),
-					   size, sizeof(size));
-			else
-				snprintf(size, sizeof(size), "?");
+			table_size_text(val[Q_SIZE], size, sizeof(size));
 			table_row(&t, val[Q_ID], size, val[Q_ALLOCATOR],
 				  val[Q_SECURE]);
 		}

@@ -115,5 +115,6 @@ void table_row(struct table *t, ...);
 void table_free(struct table *t);
 int table_print(struct table *t);
 const char *table_size(unsigned long long v, char *buf, size_t len);
+const char *table_size_text(const char *s, char *buf, size_t len);
 
 #endif /* SMAFCTL_H */

@@ -30,6 +30,15 @@ const char *table_size(unsigned long long v, char *buf, size_t len)
 	return buf;
 }
 
+/* A size in bytes in the kernel's text, @s, as table_size(); else "?". */
+const char *table_size_text(const char *s, char *buf, size_t len)
+{
+	if (s && parse_is_number(s))
+		return table_size(strtoull(s, NULL, 10), buf, len);
+	snprintf(buf, len, "?");
+	return buf;
+}
+
 void table_col(struct table *t, const char *head, bool right)
 {
 	if (t->ncols < TABLE_MAX_COLS) {
