@@ -22,6 +22,22 @@ static const char *const buffers_keys[B_NKEYS] = {
 	"device_maps", "cpu_maps", "migrations", "pid", "comm", "name",
 };
 
+static const struct json_member buffers_json_members[B_NKEYS] = {
+	[B_ID] = { "id", JSON_NUMBER },
+	[B_SIZE] = { "size", JSON_NUMBER },
+	[B_STATE] = { "state", JSON_STRING, "" },
+	[B_ALLOCATOR] = { "allocator", JSON_STRING, "-" },
+	[B_SECURE] = { "secure", JSON_FLAG },
+	[B_ATTACHED] = { "attached", JSON_LIST },
+	[B_DECLARED] = { "declared", JSON_LIST },
+	[B_DEVICE_MAPS] = { "device_maps", JSON_NUMBER },
+	[B_CPU_MAPS] = { "cpu_maps", JSON_NUMBER },
+	[B_MIGRATIONS] = { "migrations", JSON_NUMBER },
+	[B_PID] = { "pid", JSON_NUMBER },
+	[B_COMM] = { "comm", JSON_STRING, "" },
+	[B_NAME] = { "name", JSON_STRING, "-" },
+};
+
 /*
  * Splits one debugfs smaf/buffers line (modified in place) into its
  * fields. Values may hold spaces: comm runs to " name=", name to the end
@@ -54,37 +70,6 @@ static bool buffers_parse_line(char *line, char *val[B_NKEYS])
 			break;			/* the rest is the name */
 	}
 	return val[B_ID] && *val[B_ID];
-}
-
-static void buffers_json_row(char *val[B_NKEYS])
-{
-	fputs("{\"id\":", stdout);
-	json_num_str(val[B_ID]);
-	fputs(",\"size\":", stdout);
-	json_num_str(val[B_SIZE]);
-	fputs(",\"state\":", stdout);
-	json_str_or_null(val[B_STATE], "");
-	fputs(",\"allocator\":", stdout);
-	json_str_or_null(val[B_ALLOCATOR], "-");
-	printf(",\"secure\":%s",
-	       val[B_SECURE] && !strcmp(val[B_SECURE], "1") ? "true" : "false");
-	fputs(",\"attached\":", stdout);
-	json_list(val[B_ATTACHED]);
-	fputs(",\"declared\":", stdout);
-	json_list(val[B_DECLARED]);
-	fputs(",\"device_maps\":", stdout);
-	json_num_str(val[B_DEVICE_MAPS]);
-	fputs(",\"cpu_maps\":", stdout);
-	json_num_str(val[B_CPU_MAPS]);
-	fputs(",\"migrations\":", stdout);
-	json_num_str(val[B_MIGRATIONS]);
-	fputs(",\"pid\":", stdout);
-	json_num_str(val[B_PID]);
-	fputs(",\"comm\":", stdout);
-	json_str_or_null(val[B_COMM], "");
-	fputs(",\"name\":", stdout);
-	json_str_or_null(val[B_NAME], "-");
-	putchar('}');
 }
 
 static int buffers_table(char *text)
@@ -142,7 +127,7 @@ static void buffers_json(char *text)
 		if (!first)
 			putchar(',');
 		first = false;
-		buffers_json_row(val);
+		json_object(buffers_json_members, val, B_NKEYS);
 	}
 	fputs("]}\n", stdout);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * JSON values on stdout, for --json: strings (valid UTF-8 whatever the
- * kernel's text holds), null, numbers and lists of device names.
+ * kernel's text holds), null, numbers, lists of device names, and objects
+ * of the values of a kernel text line.
  */
 #include <stdio.h>
 #include <string.h>
@@ -73,7 +74,7 @@ void json_str_or_null(const char *s, const char *none)
 }
 
 /* A number when @s is one, else a string. */
-void json_num_str(const char *s)
+static void json_num_str(const char *s)
 {
 	if (s && parse_is_number(s))
 		fputs(s, stdout);
@@ -82,7 +83,7 @@ void json_num_str(const char *s)
 }
 
 /* "a,b,c" as ["a","b","c"]; "-" as []. */
-void json_list(const char *s)
+static void json_list(const char *s)
 {
 	const char *p = s, *end;
 	bool first = true;
@@ -104,4 +105,36 @@ void json_list(const char *s)
 			p++;
 	}
 	putchar(']');
+}
+
+/*
+ * Prints {"name":value,...}: @n values of a kernel text line (NULL when
+ * the line lacks one), each as @members says.
+ */
+void json_object(const struct json_member *members, char *const val[],
+		 int n)
+{
+	const struct json_member *m;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		m = &members[i];
+		printf("%s\"%s\":", i ? "," : "{", m->name);
+		switch (m->kind) {
+		case JSON_NUMBER:
+			json_num_str(val[i]);
+			break;
+		case JSON_STRING:
+			json_str_or_null(val[i], m->none);
+			break;
+		case JSON_FLAG:
+			fputs(val[i] && !strcmp(val[i], "1") ? "true" : "false",
+			      stdout);
+			break;
+		case JSON_LIST:
+			json_list(val[i]);
+			break;
+		}
+	}
+	putchar('}');
 }

@@ -18,6 +18,13 @@ static const char *const quarantine_keys[Q_NKEYS] = {
 	"id", "size", "allocator", "secure",
 };
 
+static const struct json_member quarantine_json_members[Q_NKEYS] = {
+	[Q_ID] = { "id", JSON_NUMBER },
+	[Q_SIZE] = { "size", JSON_NUMBER },
+	[Q_ALLOCATOR] = { "allocator", JSON_STRING, "" },
+	[Q_SECURE] = { "secure_module", JSON_STRING, "" },
+};
+
 /*
  * Splits one debugfs smaf/quarantine line, "id=N size=N allocator=A
  * secure=S" (names have no spaces), in place. False without an id.
@@ -55,15 +62,9 @@ static int quarantine_list(char *text)
 		if (!quarantine_parse_line(line, val))
 			continue;
 		if (smafctl_json) {
-			fputs(n ? ",{\"id\":" : "{\"id\":", stdout);
-			json_num_str(val[Q_ID]);
-			fputs(",\"size\":", stdout);
-			json_num_str(val[Q_SIZE]);
-			fputs(",\"allocator\":", stdout);
-			json_str_or_null(val[Q_ALLOCATOR], "");
-			fputs(",\"secure_module\":", stdout);
-			json_str_or_null(val[Q_SECURE], "");
-			putchar('}');
+			if (n)
+				putchar(',');
+			json_object(quarantine_json_members, val, Q_NKEYS);
 		} else {
 			table_size_text(val[Q_SIZE], size, sizeof(size));
 			table_row(&t, val[Q_ID], size, val[Q_ALLOCATOR],

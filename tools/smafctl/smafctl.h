@@ -85,8 +85,28 @@ void info_print(int fd, const struct smaf_buffer_info *bi);
 /* json.c: JSON values on stdout. */
 void json_str(const char *s);
 void json_str_or_null(const char *s, const char *none);
-void json_num_str(const char *s);
-void json_list(const char *s);
+
+/*
+ * What a value of a text line is in JSON: a number (a string when it is
+ * not one), a string (null when absent or "none"), a flag (true when
+ * "1"), or a list ("a,b" as ["a","b"], "-" as []).
+ */
+enum json_kind { JSON_NUMBER, JSON_STRING, JSON_FLAG, JSON_LIST };
+
+/**
+ * struct json_member - how json_object() prints a value of a text line
+ * @name: its name in the object
+ * @kind: what it is in JSON
+ * @none: for a JSON_STRING, the text that means null ("" or "-")
+ */
+struct json_member {
+	const char *name;
+	enum json_kind kind;
+	const char *none;
+};
+
+void json_object(const struct json_member *members, char *const val[],
+		 int n);
 
 /* table.c: tables on stdout. */
 #define TABLE_MAX_COLS		16
