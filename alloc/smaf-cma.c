@@ -6,7 +6,9 @@
  * It serves any set of devices that can all reach the memory it hands
  * out: it allocates for the lowest DMA limit among them, so it needs only
  * that limit to cover the low 4 GiB. Without CMA the page allocator caps a
- * contiguous block at 4 MiB, which it declares as its largest buffer.
+ * contiguous block at 4 MiB, which it declares as its largest buffer. With
+ * CMA, dma_get_sgtable() describes a block in one scatterlist entry, whose
+ * length is an unsigned int: a buffer stops short of 4 GiB.
  */
 
 #define pr_fmt(fmt) "smaf-cma: " fmt
@@ -126,9 +128,14 @@ static int __init smaf_cma_init(void)
 					DMA_BIT_MASK(64));
 	if (ret)
 		goto out_unregister_pdev;
-	/* Without CMA, the page allocator's largest block caps a buffer. */
+	/*
+	 * Without CMA, the page allocator's largest block caps a buffer; with
+	 * it, the largest length one scatterlist entry can describe.
+	 */
 	if (!IS_ENABLED(CONFIG_DMA_CMA))
 		smaf_cma_allocator.max_size = PAGE_SIZE << (MAX_ORDER - 1);
+	else
+		smaf_cma_allocator.max_size = rounddown(UINT_MAX, PAGE_SIZE);
 	ret = smaf_register_allocator(&smaf_cma_allocator);
 	if (ret)
 		goto out_unregister_pdev;

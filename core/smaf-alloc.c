@@ -17,6 +17,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/ratelimit.h>
 #include <linux/slab.h>
 
 #include "smaf-internal.h"
@@ -26,16 +27,19 @@
  * @sgt: the memory
  * @dev: the device
  *
- * Context: Any context.
- * Return: true through an IOMMU or when dma-direct can map every entry
- * without bouncing.
+ * Addressing only: a device the DMA API bounces for every mapping anyway
+ * (smaf_dev_bounces()) still reaches the memory through the copies.
+ *
+ * Context: Process context.
+ * Return: true through a translating IOMMU, or when every entry lies
+ * within the device's DMA limits.
  */
 bool smaf_mem_reachable(struct sg_table *sgt, struct device *dev)
 {
 	struct scatterlist *sg;
 	int i;
 
-	if (device_iommu_mapped(dev))
+	if (smaf_dev_translated(dev))
 		return true;
 	if (!dev->dma_mask)
 		return false;
@@ -46,7 +50,14 @@ bool smaf_mem_reachable(struct sg_table *sgt, struct device *dev)
 	return true;
 }
 
-static bool smaf_mem_contiguous(struct sg_table *sgt)
+/**
+ * smaf_mem_contiguous() - is some memory one physically contiguous range?
+ * @sgt: the memory
+ *
+ * Context: Any context.
+ * Return: true if every entry starts where the previous one ends.
+ */
+bool smaf_mem_contiguous(struct sg_table *sgt)
 {
 	struct scatterlist *sg;
 	phys_addr_t next = 0;
@@ -70,7 +81,7 @@ static bool smaf_mem_below(struct sg_table *sgt, struct device *dev,
 	struct scatterlist *sg;
 	int i;
 
-	if (device_iommu_mapped(dev) || limit == U64_MAX)
+	if (smaf_dev_translated(dev) || limit == U64_MAX)
 		return true;
 	for_each_sgtable_sg(sgt, sg, i)
 		if (phys_to_dma(dev, sg_phys(sg)) + sg->length - 1 > limit)
@@ -125,6 +136,7 @@ static int smaf_request_init(struct smaf_buffer *buf, struct device *extra,
 	req->secure = buf->secure;
 	req->constraints.dma_limit = U64_MAX;
 	req->constraints.contiguous = false;
+	req->constraints.scatter_gather = true;
 	req->devs = NULL;
 	req->nr_devs = buf->nr_attachments + buf->nr_consumers + !!extra;
 	if (!req->nr_devs)
@@ -145,16 +157,23 @@ static int smaf_request_init(struct smaf_buffer *buf, struct device *extra,
 	return 0;
 }
 
-/* One line naming every user of a request and what it needs. */
+/*
+ * One line naming every user of a request and what it needs; rate-limited,
+ * as userspace picks the devices and the size.
+ */
 static void smaf_log_refusal(struct smaf_buffer *buf,
 			     const struct smaf_request *req,
 			     const char *what)
 {
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
 	char name[SMAF_DEVICE_NAME_LEN], need[64];
 	size_t len = 1024, n = 0;
 	unsigned int i;
 	char *line;
 
+	if (!__ratelimit(&rs))
+		return;
 	line = kmalloc(len, GFP_KERNEL);
 	if (!line)
 		return;
@@ -179,35 +198,63 @@ static bool smaf_reserve_bytes(struct smaf_buffer *buf)
 	if (total <= READ_ONCE(smaf_max_total_size))
 		return true;
 	atomic64_sub(buf->size, &smaf_stats.allocated_bytes);
-	pr_err("buffer %lu: %zu more bytes would pass max_total_size %llu\n",
-	       buf->id, buf->size, READ_ONCE(smaf_max_total_size));
+	smaf_refuse("buffer %lu: %zu bytes pass max_total_size %llu\n",
+		    buf->id, buf->size, READ_ONCE(smaf_max_total_size));
 	return false;
 }
 
-/* Allocate from one allocator and check it kept its promise. */
+/* Bytes an allocator's table describes. */
+static u64 smaf_mem_length(struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	u64 len = 0;
+	int i;
+
+	for_each_sgtable_sg(sgt, sg, i)
+		len += sg->length;
+	return len;
+}
+
+/* Why memory from an allocator breaks its promise for @req, or NULL. */
+static const char *smaf_mem_broken(struct smaf_mem *mem,
+				   const struct smaf_request *req)
+{
+	unsigned int i;
+
+	if (smaf_mem_length(mem->sgt) != req->size)
+		return "a table that does not cover the size";
+	if (req->constraints.contiguous && !smaf_mem_contiguous(mem->sgt))
+		return "scattered memory for a contiguous request";
+	for (i = 0; i < req->nr_devs; i++)
+		if (!smaf_mem_reachable(mem->sgt, req->devs[i]))
+			return "memory a device cannot reach";
+	return NULL;
+}
+
+/*
+ * Allocate from one allocator and check it kept its promise: every byte
+ * of the request described, contiguous if asked, within every device's
+ * reach. Vmap, device maps and the scrub all trust the table.
+ */
 static struct smaf_mem *smaf_try_allocator(struct smaf_allocator *alloc,
 					   const struct smaf_request *req)
 {
 	struct smaf_mem *mem;
-	unsigned int i;
+	const char *broken;
 
 	mem = alloc->ops->allocate(alloc, req);
 	if (IS_ERR(mem)) {
 		atomic_inc(&alloc->failures);
 		return mem;
 	}
-	for (i = 0; i < req->nr_devs; i++) {
-		if (smaf_mem_reachable(mem->sgt, req->devs[i]) &&
-		    (!req->constraints.contiguous ||
-		     smaf_mem_contiguous(mem->sgt)))
-			continue;
-		pr_err("allocator %s broke its promise to %s\n", alloc->name,
-		       dev_name(req->devs[i]));
-		alloc->ops->release(alloc, mem);
-		atomic_inc(&alloc->failures);
-		return ERR_PTR(-EIO);
-	}
-	return mem;
+	broken = smaf_mem_broken(mem, req);
+	if (!broken)
+		return mem;
+	pr_err("allocator %s broke its promise: %s (%zu bytes asked)\n",
+	       alloc->name, broken, req->size);
+	alloc->ops->release(alloc, mem);
+	atomic_inc(&alloc->failures);
+	return ERR_PTR(-EIO);
 }
 
 /*
@@ -332,7 +379,7 @@ int smaf_mem_populate(struct smaf_buffer *buf)
 	}
 	smaf_mem_install(buf, alloc, mem);
 	if (buf->secure) {
-		ret = smaf_secure_ranges_init(buf);
+		ret = smaf_secure_protect(buf);
 		if (ret)
 			smaf_mem_depopulate(buf);
 	}
@@ -392,8 +439,8 @@ int smaf_mem_migrate(struct smaf_buffer *buf, struct device *dev,
 
 	lockdep_assert_held(&buf->lock);
 	if (pinned) {
-		dev_err(dev, "smaf: cannot attach buffer %lu: %s, and %s\n",
-			buf->id, why, pinned);
+		dev_err_ratelimited(dev, "smaf: cannot attach buffer %lu: %s, and %s\n",
+				    buf->id, why, pinned);
 		return -EBUSY;
 	}
 	ret = smaf_request_init(buf, dev, &req);
@@ -407,8 +454,8 @@ int smaf_mem_migrate(struct smaf_buffer *buf, struct device *dev,
 	if (IS_ERR(mem)) {
 		atomic64_sub(buf->size, &smaf_stats.allocated_bytes);
 		ret = PTR_ERR(mem) == -ENODEV ? -EBUSY : PTR_ERR(mem);
-		dev_err(dev, "smaf: cannot attach buffer %lu: %s, and no memory serves every user: %d\n",
-			buf->id, why, ret);
+		dev_err_ratelimited(dev, "smaf: cannot attach buffer %lu: %s, and no memory serves every user: %d\n",
+				    buf->id, why, ret);
 		goto out_free_devs;
 	}
 

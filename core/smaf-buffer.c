@@ -77,6 +77,48 @@ static unsigned int smaf_cpu_access(enum dma_data_direction dir)
 }
 
 static const struct dma_buf_ops smaf_dmabuf_ops;
+static const struct dma_buf_ops smaf_dmabuf_vmap_ops;
+
+/**
+ * DOC: kernel vmap
+ *
+ * Linux 6.1's dma_buf_vmap() treats an exporter's failing vmap as a kernel
+ * bug (WARN_ON_ONCE), and it reads &dma_buf_ops.vmap twice: without a lock,
+ * to refuse with -EINVAL when there is none, then under &dma_buf.lock to
+ * call it. So the op must never fail, which rules out allocating memory in
+ * it, and a buffer's ops must never lose their vmap, which rules out taking
+ * it away when a buffer becomes secure.
+ *
+ * A buffer is therefore exported with ops that have no vmap: a kernel
+ * importer that maps before anyone else (videobuf2-vmalloc) is refused by
+ * the dma-buf core with -EINVAL, whatever could have made an allocation
+ * fail. Once the buffer has memory that is not secure, which is for good
+ * (the secure flag is fixed once memory exists, and memory never goes
+ * away before release), the ops pointer is switched once to the same
+ * table plus vmap and vunmap; a reader sees either the old table (no vmap:
+ * -EINVAL) or the new one, on both reads, since the switch never goes
+ * back. smaf_vmap() then only maps memory that exists, and secure memory
+ * is never mapped into the kernel.
+ */
+
+/* Once @buf has memory that is not secure, let the kernel vmap it. */
+static void smaf_buffer_allow_vmap(struct smaf_buffer *buf)
+{
+	lockdep_assert_held(&buf->lock);
+	if (buf->mem && !buf->secure &&
+	    buf->dmabuf->ops != &smaf_dmabuf_vmap_ops)
+		WRITE_ONCE(buf->dmabuf->ops, &smaf_dmabuf_vmap_ops);
+}
+
+/* smaf_mem_populate(), and the vmap op for memory that may have it. */
+static int smaf_buffer_populate(struct smaf_buffer *buf)
+{
+	int ret = smaf_mem_populate(buf);
+
+	if (!ret)
+		smaf_buffer_allow_vmap(buf);
+	return ret;
+}
 
 /* Protects smaf_buffers; see DOC: locking in smaf-core.c. */
 static DEFINE_MUTEX(smaf_buffers_lock);
@@ -150,28 +192,49 @@ static void smaf_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
+/**
+ * struct smaf_seg_limits - what one device's segments may be
+ * @max: longest segment
+ * @boundary: a segment never crosses a multiple of @boundary + 1
+ */
+struct smaf_seg_limits {
+	unsigned int max;
+	unsigned long boundary;
+};
+
+static void smaf_seg_limits_init(struct smaf_seg_limits *l, struct device *dev)
+{
+	if (smaf_dev_translated(dev)) {
+		/* The IOMMU maps any segment anywhere. */
+		l->max = UINT_MAX;
+		l->boundary = ULONG_MAX;
+		return;
+	}
+	l->max = dma_get_max_seg_size(dev);
+	l->boundary = dma_get_seg_boundary(dev);
+	/* Each segment is copied through one bounce slot. */
+	if (smaf_dev_bounces(dev))
+		l->max = min_t(size_t, l->max,
+			       rounddown(dma_max_mapping_size(dev), PAGE_SIZE));
+}
+
 /*
- * Cut one entry of the buffer's page list into segments @dev can take (at
- * most its max segment size, never across its segment boundary), writing
- * them from @d on, or only counting them when @d is NULL.
+ * Cut one entry of the buffer's page list into segments a device can take
+ * (@l), writing them from @d on, or only counting them when @d is NULL.
  */
 static unsigned int smaf_sgt_split(struct scatterlist *s,
-				   struct scatterlist **d, struct device *dev)
+				   struct scatterlist **d,
+				   const struct smaf_seg_limits *l)
 {
-	unsigned long boundary = dma_get_seg_boundary(dev);
-	unsigned int max = dma_get_max_seg_size(dev), n = 0;
 	phys_addr_t addr = sg_phys(s);
 	size_t off = 0, len;
+	unsigned int n = 0;
 
-	if (device_iommu_mapped(dev)) {
-		max = UINT_MAX;
-		boundary = ULONG_MAX;
-	}
 	while (off < s->length) {
-		len = min_t(size_t, s->length - off, max);
-		if (boundary != ULONG_MAX)
-			len = min_t(size_t, len,
-				    boundary - ((addr + off) & boundary) + 1);
+		len = min_t(size_t, s->length - off, l->max);
+		if (l->boundary != ULONG_MAX)
+			len = min_t(size_t, len, l->boundary -
+				    ((addr + off) & l->boundary) + 1);
 		if (*d) {
 			size_t pos = s->offset + off;
 
@@ -190,18 +253,36 @@ static int smaf_sgt_copy(struct sg_table *dst, struct sg_table *src,
 			 struct device *dev)
 {
 	struct scatterlist *s, *d = NULL;
+	struct smaf_seg_limits l;
 	unsigned int n = 0;
 	int ret, i;
 
+	smaf_seg_limits_init(&l, dev);
 	for_each_sgtable_sg(src, s, i)
-		n += smaf_sgt_split(s, &d, dev);
+		n += smaf_sgt_split(s, &d, &l);
 	ret = sg_alloc_table(dst, n, GFP_KERNEL);
 	if (ret)
 		return ret;
 	d = dst->sgl;
 	for_each_sgtable_sg(src, s, i)
-		smaf_sgt_split(s, &d, dev);
+		smaf_sgt_split(s, &d, &l);
 	return 0;
+}
+
+/*
+ * Secure memory is never bounced: the bounce buffers are memory any device
+ * and the kernel share, the copy at map time would take the secrets there
+ * whatever the attributes say, and a device's writes would land in them,
+ * not in the protected ranges the secure module granted.
+ */
+static int smaf_map_secure_check(struct smaf_buffer *buf, struct device *dev)
+{
+	lockdep_assert_held(&buf->lock);
+	if (!smaf_dev_bounces(dev))
+		return 0;
+	smaf_refuse("buffer %lu: %s bounces: no secure map\n", buf->id,
+		    dev_name(dev));
+	return -EOPNOTSUPP;
 }
 
 static struct sg_table *smaf_map_dma_buf(struct dma_buf_attachment *attachment,
@@ -218,9 +299,14 @@ static struct sg_table *smaf_map_dma_buf(struct dma_buf_attachment *attachment,
 	m->dir = dir;
 
 	mutex_lock(&buf->lock);
-	ret = smaf_mem_populate(buf);
+	ret = smaf_buffer_populate(buf);
 	if (ret)
 		goto out_unlock;
+	if (buf->secure) {
+		ret = smaf_map_secure_check(buf, a->dev);
+		if (ret)
+			goto out_unlock;
+	}
 	ret = smaf_sgt_copy(&m->sgt, buf->mem->sgt, a->dev);
 	if (ret)
 		goto out_unlock;
@@ -239,8 +325,8 @@ static struct sg_table *smaf_map_dma_buf(struct dma_buf_attachment *attachment,
 	m->attrs = DMA_ATTR_SKIP_CPU_SYNC;
 	ret = dma_map_sgtable(a->dev, &m->sgt, dir, m->attrs);
 	if (ret) {
-		dev_err(a->dev, "smaf: cannot map buffer %lu: %d\n",
-			buf->id, ret);
+		dev_err_ratelimited(a->dev, "smaf: cannot map buffer %lu: %d\n",
+				    buf->id, ret);
 		goto out_revoke;
 	}
 	if (!buf->secure)
@@ -300,14 +386,15 @@ static int smaf_begin_cpu_access(struct dma_buf *dmabuf,
 	int ret;
 
 	mutex_lock(&buf->lock);
-	ret = smaf_mem_populate(buf);
+	ret = smaf_buffer_populate(buf);
 	if (ret)
 		goto out_unlock;
 	if (buf->secure) {
-		ret = smaf_secure_cpu_begin(buf, smaf_cpu_access(dir));
+		ret = smaf_secure_cpu_begin(buf, smaf_cpu_access(dir),
+					    dmabuf->file->f_mode & FMODE_WRITE);
 		goto out_unlock;
 	}
-	if (buf->vaddr)
+	if (buf->vaddr && is_vmalloc_addr(buf->vaddr))
 		invalidate_kernel_vmap_range(buf->vaddr, buf->size);
 	smaf_sync_mappings(buf, true);
 out_unlock:
@@ -324,7 +411,7 @@ static int smaf_end_cpu_access(struct dma_buf *dmabuf,
 	if (buf->secure) {
 		smaf_secure_cpu_end(buf, smaf_cpu_access(dir));
 	} else if (buf->mem) {
-		if (buf->vaddr)
+		if (buf->vaddr && is_vmalloc_addr(buf->vaddr))
 			flush_kernel_vmap_range(buf->vaddr, buf->size);
 		smaf_sync_mappings(buf, false);
 	}
@@ -432,7 +519,7 @@ static int smaf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 		cm->access |= SMAF_ACCESS_WRITE;
 
 	mutex_lock(&buf->lock);
-	ret = smaf_mem_populate(buf);
+	ret = smaf_buffer_populate(buf);
 	if (ret)
 		goto out_unlock;
 	if (buf->secure) {
@@ -457,16 +544,25 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * A kernel mapping of the buffer's memory. Contiguous memory in the linear
+ * map is already mapped; anything else is vmap()ed. The page array is
+ * allocated with __GFP_NOFAIL (vmalloc gives up on a fatal signal
+ * otherwise, which here would be a WARN): only the kernel running out of
+ * page tables for vmap() itself can fail this, as for every exporter.
+ */
 static void *smaf_vmap_pages(struct smaf_buffer *buf)
 {
 	unsigned int npages = buf->size >> PAGE_SHIFT, n = 0;
+	struct page *first = sg_page(buf->mem->sgt->sgl);
 	struct sg_page_iter piter;
 	struct page **pages;
 	void *vaddr;
 
-	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return NULL;
+	if (smaf_mem_contiguous(buf->mem->sgt) && !PageHighMem(first))
+		return page_address(first) + buf->mem->sgt->sgl->offset;
+	pages = kvmalloc_array(npages, sizeof(*pages),
+			       GFP_KERNEL | __GFP_NOFAIL);
 	for_each_sgtable_page(buf->mem->sgt, &piter, 0) {
 		if (n == npages)
 			break;
@@ -477,20 +573,13 @@ static void *smaf_vmap_pages(struct smaf_buffer *buf)
 	return vaddr;
 }
 
+/* Reached only through smaf_dmabuf_vmap_ops: see DOC: kernel vmap. */
 static int smaf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
 	struct smaf_buffer *buf = dmabuf->priv;
-	int ret;
+	int ret = 0;
 
 	mutex_lock(&buf->lock);
-	/* Only a vmap that raced with SET_SECURE_FLAG can get here. */
-	if (buf->secure) {
-		ret = -EACCES;
-		goto out_unlock;
-	}
-	ret = smaf_mem_populate(buf);
-	if (ret)
-		goto out_unlock;
 	if (!buf->vmap_count) {
 		buf->vaddr = smaf_vmap_pages(buf);
 		if (!buf->vaddr) {
@@ -512,7 +601,8 @@ static void smaf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 
 	mutex_lock(&buf->lock);
 	if (!--buf->vmap_count) {
-		vunmap(buf->vaddr);
+		if (is_vmalloc_addr(buf->vaddr))
+			vunmap(buf->vaddr);
 		buf->vaddr = NULL;
 	}
 	atomic64_dec(&smaf_stats.cpu_mappings);
@@ -529,6 +619,7 @@ static void smaf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 void smaf_buffer_free(struct smaf_buffer *buf)
 {
 	smaf_mem_depopulate(buf);
+	put_pid(buf->creator);
 	mutex_destroy(&buf->lock);
 	kfree(buf);
 }
@@ -555,7 +646,20 @@ static void smaf_release(struct dma_buf *dmabuf)
 		smaf_secure_quarantine(buf);
 }
 
+/* Every buffer's ops until it has memory that is not secure. */
 static const struct dma_buf_ops smaf_dmabuf_ops = {
+	.attach = smaf_attach,
+	.detach = smaf_detach,
+	.map_dma_buf = smaf_map_dma_buf,
+	.unmap_dma_buf = smaf_unmap_dma_buf,
+	.release = smaf_release,
+	.begin_cpu_access = smaf_begin_cpu_access,
+	.end_cpu_access = smaf_end_cpu_access,
+	.mmap = smaf_mmap,
+};
+
+/* The same, plus kernel vmap: see DOC: kernel vmap. */
+static const struct dma_buf_ops smaf_dmabuf_vmap_ops = {
 	.attach = smaf_attach,
 	.detach = smaf_detach,
 	.map_dma_buf = smaf_map_dma_buf,
@@ -567,40 +671,6 @@ static const struct dma_buf_ops smaf_dmabuf_ops = {
 	.vmap = smaf_vmap,
 	.vunmap = smaf_vunmap,
 };
-
-/*
- * Secure buffers have no kernel vmap at all. 6.1's dma_buf_vmap() treats a
- * failing exporter vmap as a kernel bug (WARN_ON_ONCE), so a refusal from
- * the secure module cannot be reported there; without the op the dma-buf
- * core refuses with -EINVAL, and no kernel mapping of secure memory ever
- * exists. mmap() and CPU sync brackets still ask the secure module.
- */
-static const struct dma_buf_ops smaf_secure_dmabuf_ops = {
-	.attach = smaf_attach,
-	.detach = smaf_detach,
-	.map_dma_buf = smaf_map_dma_buf,
-	.unmap_dma_buf = smaf_unmap_dma_buf,
-	.release = smaf_release,
-	.begin_cpu_access = smaf_begin_cpu_access,
-	.end_cpu_access = smaf_end_cpu_access,
-	.mmap = smaf_mmap,
-};
-
-/**
- * smaf_buffer_secure_ops() - switch a buffer's dma-buf ops for its flag
- * @buf: a buffer without memory, whose secure flag just changed
- *
- * Both tables have the same callbacks but vmap: a caller of the dma-buf
- * core that read either table calls the same functions.
- *
- * Context: Process context, buffer lock held.
- */
-void smaf_buffer_secure_ops(struct smaf_buffer *buf)
-{
-	lockdep_assert_held(&buf->lock);
-	WRITE_ONCE(buf->dmabuf->ops, buf->secure ? &smaf_secure_dmabuf_ops :
-						   &smaf_dmabuf_ops);
-}
 
 /**
  * smaf_buffer_create() - create a buffer and its dma-buf, without memory
@@ -629,7 +699,7 @@ struct smaf_buffer *smaf_buffer_create(size_t size, u32 flags,
 	INIT_LIST_HEAD(&buf->attachments);
 	buf->size = size;
 	buf->forced = forced;
-	buf->pid = task_tgid_nr(current);
+	buf->creator = get_pid(task_tgid(current));
 	get_task_comm(buf->comm, current);
 
 	exp_info.exp_name = "smaf";
@@ -673,7 +743,7 @@ struct smaf_buffer *smaf_buffer_get(int fd, struct dma_buf **dmabuf)
 
 	if (IS_ERR(d))
 		return ERR_CAST(d);
-	if (d->ops != &smaf_dmabuf_ops && d->ops != &smaf_secure_dmabuf_ops) {
+	if (d->ops != &smaf_dmabuf_ops && d->ops != &smaf_dmabuf_vmap_ops) {
 		dma_buf_put(d);
 		return ERR_PTR(-EINVAL);
 	}
@@ -790,7 +860,7 @@ static void smaf_buffer_show(struct seq_file *s, struct smaf_buffer *buf)
 	smaf_buffer_show_devs(s, buf);
 	seq_printf(s, " device_maps=%u cpu_maps=%u migrations=%u pid=%d comm=",
 		   buf->nr_device_maps, buf->nr_vmas + buf->vmap_count,
-		   buf->migrations, buf->pid);
+		   buf->migrations, pid_nr(buf->creator));
 	/* Userspace picks both names: a newline must not fake a line. */
 	seq_escape(s, buf->comm, "\n\\");
 	mutex_unlock(&buf->lock);

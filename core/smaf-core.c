@@ -294,18 +294,30 @@ static int smaf_allocators_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(smaf_allocators);
 
-static int smaf_constraints_show(struct seq_file *s, void *unused)
+/* Prints what @show writes into a page, for the rules tables. */
+static int smaf_seq_page(struct seq_file *s, ssize_t (*show)(char *, size_t))
 {
 	char *buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
 
 	if (!buf)
 		return -ENOMEM;
-	smaf_rules_show(buf, PAGE_SIZE);
+	show(buf, PAGE_SIZE);
 	seq_puts(s, buf);
 	kfree(buf);
 	return 0;
 }
+
+static int smaf_constraints_show(struct seq_file *s, void *unused)
+{
+	return smaf_seq_page(s, smaf_rules_show);
+}
 DEFINE_SHOW_ATTRIBUTE(smaf_constraints);
+
+static int smaf_declarations_show(struct seq_file *s, void *unused)
+{
+	return smaf_seq_page(s, smaf_decls_show);
+}
+DEFINE_SHOW_ATTRIBUTE(smaf_declarations);
 
 static ssize_t constraints_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
@@ -516,6 +528,8 @@ static int __init smaf_init(void)
 			    &smaf_buffers_fops);
 	debugfs_create_file("constraints", 0400, smaf_debugfs, NULL,
 			    &smaf_constraints_fops);
+	debugfs_create_file("declarations", 0400, smaf_debugfs, NULL,
+			    &smaf_declarations_fops);
 	debugfs_create_file("quarantine", 0600, smaf_debugfs, NULL,
 			    &smaf_quarantine_fops);
 

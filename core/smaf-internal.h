@@ -10,6 +10,7 @@
 #include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/smaf.h>
@@ -60,16 +61,6 @@ struct smaf_attachment {
 };
 
 /**
- * struct smaf_range - a physically contiguous part of a buffer's memory
- * @addr: physical address
- * @len: bytes
- */
-struct smaf_range {
-	phys_addr_t addr;
-	size_t len;
-};
-
-/**
  * struct smaf_buffer - one SMAF buffer, the private data of its dma-buf
  * @dmabuf: the dma-buf exported for this buffer; no reference is held (the
  *	dma-buf owns the buffer and frees it from its release op)
@@ -101,7 +92,8 @@ struct smaf_range {
  * @node: entry in the list of live buffers, or, once freed with memory
  *	that could not be scrubbed, in the quarantine; protected by that
  *	list's lock
- * @pid: thread group that created the buffer; constant
+ * @creator: thread group that created the buffer, referenced; the only
+ *	one that may change the secure flag; constant
  * @comm: its command name then; constant
  */
 struct smaf_buffer {
@@ -128,7 +120,7 @@ struct smaf_buffer {
 	unsigned int nr_consumers;
 	unsigned int migrations;
 	struct list_head node;
-	pid_t pid;
+	struct pid *creator;
 	char comm[TASK_COMM_LEN];
 };
 
@@ -145,11 +137,14 @@ smaf_allocator_candidates(const struct smaf_request *req, unsigned int *count);
 int smaf_allocator_describe(struct smaf_allocator_info *info);
 
 /* smaf-constraints.c: what devices need */
+bool smaf_dev_translated(struct device *dev);
+bool smaf_dev_bounces(struct device *dev);
 void smaf_device_name(struct device *dev, char *buf);
 void smaf_constraints_merge(struct smaf_constraints *c, struct device *dev);
 void smaf_constraints_describe(struct device *dev, char *buf, size_t len);
 struct device *smaf_device_find(const char *name);
 ssize_t smaf_rules_show(char *buf, size_t len);
+ssize_t smaf_decls_show(char *buf, size_t len);
 int smaf_rules_store(const char *text);
 void smaf_rules_free(void);
 
@@ -161,12 +156,13 @@ void smaf_buffer_free(struct smaf_buffer *buf);
 
 /* smaf-secure.c: the secure side of buffers */
 int smaf_secure_set(struct smaf_buffer *buf, bool secure);
-int smaf_secure_ranges_init(struct smaf_buffer *buf);
+int smaf_secure_protect(struct smaf_buffer *buf);
 int smaf_secure_grant(struct smaf_buffer *buf, struct device *dev,
 		      unsigned int access);
 void smaf_secure_revoke(struct smaf_buffer *buf, struct device *dev,
 			unsigned int access);
-int smaf_secure_cpu_begin(struct smaf_buffer *buf, unsigned int access);
+int smaf_secure_cpu_begin(struct smaf_buffer *buf, unsigned int access,
+			  bool writable);
 void smaf_secure_cpu_end(struct smaf_buffer *buf, unsigned int access);
 bool smaf_secure_release(struct smaf_buffer *buf);
 void smaf_secure_destroy(struct smaf_buffer *buf);
@@ -176,11 +172,11 @@ int smaf_secure_quarantine_show(struct seq_file *s, void *unused);
 void smaf_buffer_fill_info(struct smaf_buffer *buf,
 			   struct smaf_buffer_info *info);
 int smaf_buffer_add_consumer(struct smaf_buffer *buf, const char *name);
-void smaf_buffer_secure_ops(struct smaf_buffer *buf);
 int smaf_buffers_show(struct seq_file *s, void *unused);
 
 /* smaf-alloc.c: giving buffers memory, and moving it */
 bool smaf_mem_reachable(struct sg_table *sgt, struct device *dev);
+bool smaf_mem_contiguous(struct sg_table *sgt);
 bool smaf_mem_serves(struct smaf_buffer *buf, struct device *dev,
 		     const char **why);
 int smaf_mem_populate(struct smaf_buffer *buf);

@@ -38,16 +38,27 @@ static DEFINE_MUTEX(smaf_quarantine_lock);
  * @buf: the buffer
  * @secure: the new flag
  *
+ * Only the process that created the buffer may change its flag, and only
+ * while the buffer has no memory: a consumer holding the fd cannot turn a
+ * protected buffer into ordinary memory before the producer fills it.
+ *
  * Context: Process context. Takes and releases the buffer lock.
- * Return: 0, -ENODEV without a secure module, -EBUSY once memory backs the
- * buffer, or the secure module's error from creating a context.
+ * Return: 0, -EPERM for another process, -ENODEV without a secure module,
+ * -EBUSY once memory backs the buffer, or the secure module's error from
+ * creating a context.
  */
 int smaf_secure_set(struct smaf_buffer *buf, bool secure)
 {
-	struct smaf_secure *sec = smaf_secure_get();
+	struct smaf_secure *sec;
 	void *ctx;
 	int ret = 0;
 
+	if (buf->creator != task_tgid(current)) {
+		smaf_refuse("buffer %lu: not its creator (pid %d)\n",
+			    buf->id, pid_nr(buf->creator));
+		return -EPERM;
+	}
+	sec = smaf_secure_get();
 	if (!sec) {
 		smaf_refuse("buffer %lu: no secure module is registered\n",
 			    buf->id);
@@ -62,13 +73,12 @@ int smaf_secure_set(struct smaf_buffer *buf, bool secure)
 		ctx = sec->ops->create_ctx(sec, buf->id, buf->size);
 		if (IS_ERR_OR_NULL(ctx)) {
 			ret = ctx ? PTR_ERR(ctx) : -ENOMEM;
-			pr_err("buffer %lu: %s refused a context: %d\n",
-			       buf->id, sec->name, ret);
+			smaf_refuse("buffer %lu: %s refused a context: %d\n",
+				    buf->id, sec->name, ret);
 		} else {
 			buf->sec = sec;
 			buf->sec_ctx = ctx;
 			buf->secure = true;
-			smaf_buffer_secure_ops(buf);
 			sec = NULL;	/* the buffer keeps the reference */
 		}
 	} else if (!secure && buf->secure) {
@@ -77,21 +87,14 @@ int smaf_secure_set(struct smaf_buffer *buf, bool secure)
 		buf->sec = NULL;
 		buf->sec_ctx = NULL;
 		buf->secure = false;
-		smaf_buffer_secure_ops(buf);
 	}
 	mutex_unlock(&buf->lock);
 	smaf_secure_put(sec);
 	return ret;
 }
 
-/**
- * smaf_secure_ranges_init() - find the contiguous ranges of new memory
- * @buf: a secure buffer that just received its memory
- *
- * Context: Process context, buffer lock held.
- * Return: 0 or -ENOMEM.
- */
-int smaf_secure_ranges_init(struct smaf_buffer *buf)
+/* The physically contiguous ranges of a secure buffer's new memory. */
+static int smaf_secure_ranges_init(struct smaf_buffer *buf)
 {
 	struct sg_table *sgt = buf->mem->sgt;
 	struct smaf_range *r;
@@ -115,6 +118,40 @@ int smaf_secure_ranges_init(struct smaf_buffer *buf)
 	buf->ranges = r;
 	buf->nr_ranges = n;
 	return 0;
+}
+
+/**
+ * smaf_secure_protect() - close a secure buffer's new memory to everyone
+ * @buf: a secure buffer that just received its memory
+ *
+ * Finds the memory's physically contiguous ranges, which every grant will
+ * ask for, and has the secure module close them until the buffer's context
+ * is destroyed. On failure the buffer keeps no ranges and nothing is
+ * closed; its memory was never reachable and may go back as it is.
+ *
+ * Context: Process context, buffer lock held.
+ * Return: 0, -ENOMEM, or the secure module's error.
+ */
+int smaf_secure_protect(struct smaf_buffer *buf)
+{
+	int ret;
+
+	lockdep_assert_held(&buf->lock);
+	ret = smaf_secure_ranges_init(buf);
+	if (ret)
+		return ret;
+	if (!buf->sec->ops->protect)
+		return 0;
+	ret = buf->sec->ops->protect(buf->sec, buf->sec_ctx, buf->ranges,
+				     buf->nr_ranges);
+	if (!ret)
+		return 0;
+	smaf_refuse("buffer %lu: %s cannot protect %u ranges: %d\n", buf->id,
+		    buf->sec->name, buf->nr_ranges, ret);
+	kfree(buf->ranges);
+	buf->ranges = NULL;
+	buf->nr_ranges = 0;
+	return ret;
 }
 
 static void smaf_secure_revoke_n(struct smaf_buffer *buf, struct device *dev,
@@ -153,9 +190,9 @@ int smaf_secure_grant(struct smaf_buffer *buf, struct device *dev,
 		acc.len = buf->ranges[i].len;
 		ret = buf->sec->ops->grant(buf->sec, buf->sec_ctx, &acc);
 		if (ret) {
-			pr_err("buffer %lu: %s refused %s access: %d\n",
-			       buf->id, buf->sec->name,
-			       dev ? dev_name(dev) : "CPU", ret);
+			smaf_refuse("buffer %lu: %s refused %s access: %d\n",
+				    buf->id, buf->sec->name,
+				    dev ? dev_name(dev) : "CPU", ret);
 			smaf_secure_revoke_n(buf, dev, access, i);
 			return ret;
 		}
@@ -182,14 +219,27 @@ void smaf_secure_revoke(struct smaf_buffer *buf, struct device *dev,
  * smaf_secure_cpu_begin() - open a CPU access bracket on a secure buffer
  * @buf: a secure buffer with memory
  * @access: SMAF_ACCESS_* bits
+ * @writable: the dma-buf file is open for writing
+ *
+ * A read-only file never obtains a write grant: whoever holds it could
+ * not write through a mapping either.
  *
  * Context: Process context, buffer lock held.
- * Return: 0 or the secure module's refusal.
+ * Return: 0, -EACCES for a write through a read-only file, or the secure
+ * module's refusal.
  */
-int smaf_secure_cpu_begin(struct smaf_buffer *buf, unsigned int access)
+int smaf_secure_cpu_begin(struct smaf_buffer *buf, unsigned int access,
+			  bool writable)
 {
-	int ret = smaf_secure_grant(buf, NULL, access);
+	int ret;
 
+	lockdep_assert_held(&buf->lock);
+	if ((access & SMAF_ACCESS_WRITE) && !writable) {
+		smaf_refuse("buffer %lu: CPU write, read-only file\n",
+			    buf->id);
+		return -EACCES;
+	}
+	ret = smaf_secure_grant(buf, NULL, access);
 	if (!ret)
 		buf->cpu_sync_grants[access]++;
 	return ret;

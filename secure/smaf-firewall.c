@@ -11,20 +11,26 @@
  *   default, writable by root at run time); otherwise -EACCES.
  * - The CPU is granted access only while the module parameter "allow_cpu"
  *   is set (root-only, default off); otherwise -EACCES.
- * - A grant joins the slot programmed for the same buffer context and
- *   exactly the same physical range (the core asks once per coalesced
- *   contiguous range, so every requester of a buffer asks for the same
- *   ranges). A range that intersects a slot without matching it exactly is
- *   refused with -EACCES: regions never merge or grow, so a revoke can
- *   never leave memory covered that no grant asked for. Otherwise the grant
- *   takes a free slot, or fails with -ENOSPC when none is left.
- * - A revoke undoes one grant of the same requester, range and access; the
- *   slot is freed when its last requester goes.
+ * - When a secure buffer receives its memory, protect() programs one slot
+ *   per physically contiguous range, with no requester: from then on the
+ *   memory is closed to every device and the CPU. All or nothing: -ENOSPC
+ *   when the slots run out, with nothing programmed. A range that
+ *   intersects a programmed slot is refused with -EACCES: regions never
+ *   merge or overlap.
+ * - A grant adds its requester to the slot programmed for the same buffer
+ *   context and exactly the same range (the core asks once per coalesced
+ *   contiguous range, the ranges protect() was given); a range with no
+ *   such slot is refused with -EACCES.
+ * - A revoke undoes one grant of the same requester, range and access.
+ *   The slot stays programmed, closed, when its last requester goes: the
+ *   memory is secret until scrubbed. destroy_ctx(), which SMAF calls only
+ *   after scrub() (never for a quarantined buffer), frees the slots.
  * - Changing the allowlist or allow_cpu affects later grants only, as
  *   reprogramming a real firewall's policy would not touch live regions.
  * - check() allows an access to memory no region covers (non-secure memory
  *   is open), and an access to covered memory only when every region it
- *   touches lists the requester with every access bit it needs.
+ *   touches lists the requester with every access bit it needs: a device
+ *   that kept a DMA address after its unmap is stopped.
  * - scrub() zeroes the memory itself; real hardware would ask the secure
  *   world to do it.
  *
@@ -79,6 +85,7 @@
 #define SMAF_FW_ALLOWLIST_MAX	1024	/* bytes of the normalized list */
 #define SMAF_FW_ACCESS_MASK	(SMAF_ACCESS_READ | SMAF_ACCESS_WRITE)
 #define SMAF_FW_CPU_NAME	"cpu"
+#define SMAF_FW_NOBODY		"-"	/* protect and release events */
 
 /**
  * struct smaf_fw_req - one requester allowed into one region
@@ -104,7 +111,8 @@ struct smaf_fw_req {
  * @base: physical address of the first protected byte
  * @len: protected bytes; 0 when the slot is free
  * @ctx_id: id of the buffer context that programmed the slot
- * @reqs: the &struct smaf_fw_req allowed in; never empty while used
+ * @reqs: the &struct smaf_fw_req allowed in; empty while nobody is
+ *	granted, when the region is closed to everyone
  *
  * Protected by &smaf_fw_state.lock.
  */
@@ -133,19 +141,24 @@ struct smaf_fw_ctx {
  * enum smaf_fw_event_kind - what an event log entry records
  * @SMAF_FW_EV_GRANT: a successful grant
  * @SMAF_FW_EV_REVOKE: a revoke
- * @SMAF_FW_EV_DENY: a refused grant or a failed check
+ * @SMAF_FW_EV_DENY: a refused grant or protect, or a failed check
+ * @SMAF_FW_EV_PROTECT: a slot programmed, closed, for new secure memory
+ * @SMAF_FW_EV_RELEASE: a slot freed once its memory was scrubbed
  */
 enum smaf_fw_event_kind {
 	SMAF_FW_EV_GRANT,
 	SMAF_FW_EV_REVOKE,
 	SMAF_FW_EV_DENY,
+	SMAF_FW_EV_PROTECT,
+	SMAF_FW_EV_RELEASE,
 };
 
 /**
  * struct smaf_fw_event - one entry of the event log
  * @seq: sequence number, from 1; 0 marks an unused entry
  * @kind: grant, revoke or denial
- * @name: the requester, as &smaf_fw_req.name
+ * @name: the requester, as &smaf_fw_req.name; "-" for protect and
+ *	release, which no requester asks for
  * @addr: physical address of the range
  * @len: length of the range
  * @access: SMAF_ACCESS_* bits asked for
@@ -352,7 +365,7 @@ static const char *smaf_fw_access_str(unsigned int access)
 
 static struct smaf_fw_event *smaf_fw_event_new(enum smaf_fw_event_kind kind,
 					       const struct smaf_access *acc,
-					       u64 ctx_id)
+					       const char *who, u64 ctx_id)
 {
 	u64 seq = smaf_fw.next_seq++;
 	struct smaf_fw_event *ev = &smaf_fw.events[seq % SMAF_FW_NR_EVENTS];
@@ -367,7 +380,7 @@ static struct smaf_fw_event *smaf_fw_event_new(enum smaf_fw_event_kind kind,
 		.ctx_id = ctx_id,
 		.slot = -1,
 	};
-	strscpy(ev->name, smaf_fw_name(acc->dev), sizeof(ev->name));
+	strscpy(ev->name, who, sizeof(ev->name));
 	return ev;
 }
 
@@ -375,28 +388,30 @@ static void smaf_fw_record(enum smaf_fw_event_kind kind,
 			   const struct smaf_access *acc, u64 ctx_id,
 			   unsigned int slot)
 {
-	struct smaf_fw_event *ev = smaf_fw_event_new(kind, acc, ctx_id);
+	bool req = kind == SMAF_FW_EV_GRANT || kind == SMAF_FW_EV_REVOKE;
+	const char *who = req ? smaf_fw_name(acc->dev) : SMAF_FW_NOBODY;
+	struct smaf_fw_event *ev = smaf_fw_event_new(kind, acc, who, ctx_id);
 
 	ev->slot = slot;
 }
 
 /*
- * Counts, logs and records one refusal. The log line leaves physical
- * addresses out; the root-only debugfs event log has them.
+ * Counts, logs and records one refusal, of @who (a requester's name, or
+ * SMAF_FW_NOBODY for protect). The log line leaves physical addresses out;
+ * the root-only debugfs event log has them.
  */
-static void smaf_fw_deny(const struct smaf_access *acc, u64 ctx_id,
-			 int err, const char *reason)
+static void smaf_fw_deny(const struct smaf_access *acc, const char *who,
+			 u64 ctx_id, int err, const char *reason)
 {
-	struct smaf_fw_event *ev = smaf_fw_event_new(SMAF_FW_EV_DENY, acc,
+	struct smaf_fw_event *ev = smaf_fw_event_new(SMAF_FW_EV_DENY, acc, who,
 						     ctx_id);
 
 	ev->err = err;
 	ev->reason = reason;
 	smaf_fw.stats.denials++;
 	pr_err_ratelimited("denied %s %s access to %zu bytes (ctx %llu): %s (%d)\n",
-			   smaf_fw_name(acc->dev),
-			   smaf_fw_access_str(acc->access), acc->len, ctx_id,
-			   reason, err);
+			   who, smaf_fw_access_str(acc->access), acc->len,
+			   ctx_id, reason, err);
 }
 
 /* ---- regions ---- */
@@ -479,9 +494,11 @@ static unsigned int smaf_fw_req_access(const struct smaf_fw_req *req)
 
 static void smaf_fw_release_slot(struct smaf_fw_region *r)
 {
+	struct smaf_access acc = { .addr = r->base, .len = r->len };
 	struct smaf_fw_req *req, *tmp;
 
 	lockdep_assert_held(&smaf_fw.lock);
+	smaf_fw_record(SMAF_FW_EV_RELEASE, &acc, r->ctx_id, smaf_fw_slot(r));
 	list_for_each_entry_safe(req, tmp, &r->reqs, node) {
 		list_del(&req->node);
 		kfree(req);
@@ -509,27 +526,24 @@ static int smaf_fw_policy(const struct smaf_access *acc, const char **reason)
 }
 
 /*
- * Adds one grant of @acc to the matching slot, or programs a free one.
- * Returns the slot, or an ERR_PTR() with *@reason set.
+ * Adds one grant of @acc to the slot protect() programmed for the same
+ * context and range. Returns the slot, or an ERR_PTR() with *@reason set.
  */
 static struct smaf_fw_region *smaf_fw_program(const struct smaf_access *acc,
 					      u64 ctx_id, const char **reason)
 {
 	struct smaf_fw_region *r = smaf_fw_find(acc, ctx_id);
-	struct smaf_fw_req *req = NULL;
+	struct smaf_fw_req *req;
 
 	if (IS_ERR(r)) {
 		*reason = "range overlaps another region";
 		return r;
 	}
-	if (r)
-		req = smaf_fw_find_req(r, acc->dev);
-	else
-		r = smaf_fw_free_slot();
 	if (!r) {
-		*reason = "no free region";
-		return ERR_PTR(-ENOSPC);
+		*reason = "range not protected";
+		return ERR_PTR(-EACCES);
 	}
+	req = smaf_fw_find_req(r, acc->dev);
 	if (!req) {
 		req = kzalloc(sizeof(*req), GFP_KERNEL);
 		if (!req) {
@@ -538,12 +552,6 @@ static struct smaf_fw_region *smaf_fw_program(const struct smaf_access *acc,
 		}
 		req->dev = acc->dev;
 		strscpy(req->name, smaf_fw_name(acc->dev), sizeof(req->name));
-		if (!r->len) {
-			r->base = acc->addr;
-			r->len = acc->len;
-			r->ctx_id = ctx_id;
-			smaf_fw.stats.regions_used++;
-		}
 		list_add_tail(&req->node, &r->reqs);
 	}
 	req->nr_read += !!(acc->access & SMAF_ACCESS_READ);
@@ -574,19 +582,22 @@ static void *smaf_fw_create_ctx(struct smaf_secure *sec, u64 id, size_t size)
 	return ctx;
 }
 
-/* Frees the slots a context still holds; only after a core bug. */
-static void smaf_fw_purge_ctx(struct smaf_fw_ctx *ctx)
+/* Frees the slots a context holds, its memory scrubbed or never exposed. */
+static void smaf_fw_release_ctx(struct smaf_fw_ctx *ctx)
 {
 	unsigned int i;
 
 	lockdep_assert_held(&smaf_fw.lock);
-	pr_err("ctx %llu destroyed with %u grants outstanding\n",
-	       ctx->id, ctx->grants);
+	if (ctx->grants) {
+		pr_err("ctx %llu destroyed with %u grants outstanding\n",
+		       ctx->id, ctx->grants);
+		smaf_fw.stats.active_grants -= ctx->grants;
+		ctx->grants = 0;
+	}
 	for (i = 0; i < smaf_fw.nr_regions; i++)
 		if (smaf_fw.regions[i].len &&
 		    smaf_fw.regions[i].ctx_id == ctx->id)
 			smaf_fw_release_slot(&smaf_fw.regions[i]);
-	smaf_fw.stats.active_grants -= ctx->grants;
 }
 
 static void smaf_fw_destroy_ctx(struct smaf_secure *sec, void *ctxp)
@@ -594,11 +605,70 @@ static void smaf_fw_destroy_ctx(struct smaf_secure *sec, void *ctxp)
 	struct smaf_fw_ctx *ctx = ctxp;
 
 	mutex_lock(&smaf_fw.lock);
-	if (ctx->grants)
-		smaf_fw_purge_ctx(ctx);
+	smaf_fw_release_ctx(ctx);
 	smaf_fw.stats.contexts--;
 	mutex_unlock(&smaf_fw.lock);
 	kfree(ctx);
+}
+
+/* Programs a free slot, closed to everyone, for one range of @ctx. */
+static int smaf_fw_close_range(struct smaf_fw_ctx *ctx,
+			       const struct smaf_range *range,
+			       const char **reason)
+{
+	struct smaf_access acc = { .addr = range->addr, .len = range->len };
+	struct smaf_fw_region *r;
+	unsigned int i;
+
+	lockdep_assert_held(&smaf_fw.lock);
+	if (!acc.len) {
+		*reason = "empty range";
+		return -EINVAL;
+	}
+	for (i = 0; i < smaf_fw.nr_regions; i++)
+		if (smaf_fw_intersects(&smaf_fw.regions[i], &acc)) {
+			*reason = "range overlaps another region";
+			return -EACCES;
+		}
+	r = smaf_fw_free_slot();
+	if (!r) {
+		*reason = "no free region";
+		return -ENOSPC;
+	}
+	r->base = range->addr;
+	r->len = range->len;
+	r->ctx_id = ctx->id;
+	smaf_fw.stats.regions_used++;
+	smaf_fw_record(SMAF_FW_EV_PROTECT, &acc, ctx->id, smaf_fw_slot(r));
+	return 0;
+}
+
+static int smaf_fw_protect(struct smaf_secure *sec, void *ctxp,
+			   const struct smaf_range *ranges, unsigned int nr)
+{
+	struct smaf_fw_ctx *ctx = ctxp;
+	const char *reason = NULL;
+	unsigned int i;
+	int ret = 0;
+
+	might_sleep();
+	mutex_lock(&smaf_fw.lock);
+	for (i = 0; i < nr; i++) {
+		ret = smaf_fw_close_range(ctx, &ranges[i], &reason);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		struct smaf_access acc = {
+			.addr = ranges[i].addr,
+			.len = ranges[i].len,
+		};
+
+		smaf_fw_release_ctx(ctx);
+		smaf_fw_deny(&acc, SMAF_FW_NOBODY, ctx->id, ret, reason);
+	}
+	mutex_unlock(&smaf_fw.lock);
+	return ret;
 }
 
 static int smaf_fw_grant(struct smaf_secure *sec, void *ctxp,
@@ -629,7 +699,7 @@ static int smaf_fw_grant(struct smaf_secure *sec, void *ctxp,
 	return 0;
 
 out_deny:
-	smaf_fw_deny(acc, ctx->id, ret, reason);
+	smaf_fw_deny(acc, smaf_fw_name(acc->dev), ctx->id, ret, reason);
 	mutex_unlock(&smaf_fw.lock);
 	return ret;
 }
@@ -675,8 +745,7 @@ static void smaf_fw_revoke(struct smaf_secure *sec, void *ctxp,
 		list_del(&req->node);
 		kfree(req);
 	}
-	if (list_empty(&r->reqs))
-		smaf_fw_release_slot(r);
+	/* The slot stays, closed, until the memory is scrubbed. */
 	ctx->grants--;
 	smaf_fw.stats.revokes++;
 	smaf_fw.stats.active_grants--;
@@ -730,7 +799,8 @@ static bool smaf_fw_check(struct smaf_secure *sec,
 		ok = (acc->access & ~have) == 0;
 	}
 	if (!ok)
-		smaf_fw_deny(acc, 0, -EACCES, "access outside its grants");
+		smaf_fw_deny(acc, smaf_fw_name(acc->dev), 0, -EACCES,
+			     "access outside its grants");
 	mutex_unlock(&smaf_fw.lock);
 	return ok;
 }
@@ -738,6 +808,7 @@ static bool smaf_fw_check(struct smaf_secure *sec,
 static const struct smaf_secure_ops smaf_fw_ops = {
 	.create_ctx = smaf_fw_create_ctx,
 	.destroy_ctx = smaf_fw_destroy_ctx,
+	.protect = smaf_fw_protect,
 	.grant = smaf_fw_grant,
 	.revoke = smaf_fw_revoke,
 	.scrub = smaf_fw_scrub,
@@ -808,6 +879,8 @@ static void smaf_fw_show_event(struct seq_file *s,
 		[SMAF_FW_EV_GRANT] = "grant",
 		[SMAF_FW_EV_REVOKE] = "revoke",
 		[SMAF_FW_EV_DENY] = "deny",
+		[SMAF_FW_EV_PROTECT] = "protect",
+		[SMAF_FW_EV_RELEASE] = "release",
 	};
 
 	seq_printf(s, "%llu %s %s %pa+%#zx %s ctx=%llu", ev->seq,

@@ -28,18 +28,26 @@
  *	nothing limits it
  * @contiguous: some user needs the whole buffer in one physically
  *	contiguous range
+ * @scatter_gather: in a declaration (smaf_declare_constraints()): the
+ *	device follows scatter-gather lists, so scattered memory serves it
+ *	although no IOMMU translates its DMA; elsewhere, the opposite of
+ *	@contiguous
  *
  * A device's constraints come from what the kernel knows of it (DMA and
- * coherent masks, bus limit, IOMMU) and from what the platform declares
- * (smaf_declare_constraints(), or the table root edits at run time). A
- * buffer's constraints merge those of its attached and declared devices:
- * the lowest limit, and contiguity if any of them needs it. Maximum
- * segment size and segment boundary are not allocation constraints: the
- * core splits each device's copy of the page list to respect them.
+ * coherent masks, bus limit, whether an IOMMU translates its DMA) and from
+ * what the platform declares (smaf_declare_constraints(), or the table root
+ * edits at run time). A device whose DMA is not translated needs memory
+ * that is contiguous in its DMA address space unless it is declared
+ * @scatter_gather. A buffer's constraints merge those of its attached and
+ * declared devices: the lowest limit, and contiguity if any of them needs
+ * it. Maximum segment size and segment boundary are not allocation
+ * constraints: the core splits each device's copy of the page list to
+ * respect them.
  */
 struct smaf_constraints {
 	u64 dma_limit;
 	bool contiguous;
+	bool scatter_gather;
 };
 
 /**
@@ -161,6 +169,16 @@ struct smaf_access {
 	unsigned int access;
 };
 
+/**
+ * struct smaf_range - a physically contiguous part of a buffer's memory
+ * @addr: physical address
+ * @len: bytes
+ */
+struct smaf_range {
+	phys_addr_t addr;
+	size_t len;
+};
+
 struct smaf_secure;
 
 /**
@@ -171,7 +189,15 @@ struct smaf_secure;
  *	SMAF_IOC_SET_SECURE_FLAG fail with its errno. Process context.
  * @destroy_ctx: required. The buffer was freed, or its flag cleared before
  *	allocation. Every grant made in @ctx has been revoked and its memory
- *	scrubbed. Process context.
+ *	scrubbed; ranges @protect closed may open again. Process context.
+ * @protect: optional. The buffer just received its memory, the @nr
+ *	physically contiguous @ranges every later @grant asks for: close
+ *	them to every requester, from now until @destroy_ctx (after @scrub),
+ *	whether anyone is granted access or not, as a hardware firewall keeps
+ *	secure memory closed. All or nothing: on error nothing stays closed.
+ *	Returns 0 or a negative errno (-ENOSPC when the firewall has no room)
+ *	that fails the allocation. Process context, may sleep, under the
+ *	buffer's lock.
  * @grant: required. Allow @acc's requester to reach @acc's range, before
  *	it does. Asked once per physically contiguous range of the buffer's
  *	memory: by every device map, and for the CPU (&smaf_access.dev NULL)
@@ -197,6 +223,8 @@ struct smaf_secure;
 struct smaf_secure_ops {
 	void *(*create_ctx)(struct smaf_secure *sec, u64 id, size_t size);
 	void (*destroy_ctx)(struct smaf_secure *sec, void *ctx);
+	int (*protect)(struct smaf_secure *sec, void *ctx,
+		       const struct smaf_range *ranges, unsigned int nr);
 	int (*grant)(struct smaf_secure *sec, void *ctx,
 		     const struct smaf_access *acc);
 	void (*revoke)(struct smaf_secure *sec, void *ctx,

@@ -227,9 +227,13 @@ struct smaf_allocator_info {
  * shared mappings are refused) and the fd is close-on-exec with
  * SMAF_CLOEXEC. No memory is allocated: that happens exactly once, when the
  * first device maps the buffer (dma_buf_map_attachment()) or the CPU first
- * needs it (mmap(), a kernel vmap, or DMA_BUF_IOCTL_SYNC start). The
- * allocator is the one named here, else the highest-ranked one that can
- * serve every attached device. Memory is zeroed when allocated.
+ * needs it (mmap() or DMA_BUF_IOCTL_SYNC start). The allocator is the one
+ * named here, else the highest-ranked one that can serve every attached
+ * device; a device that no IOMMU translates gets contiguous memory unless
+ * it is known to take scatter-gather lists. Memory is zeroed when
+ * allocated. A kernel vmap (a software importer such as videobuf2-vmalloc)
+ * is possible only once the buffer has memory and is not secure; before,
+ * the dma-buf core refuses it with -EINVAL.
  *
  * A device that attaches once memory exists and cannot use it (cannot
  * reach it, or needs it contiguous) makes SMAF move the buffer to memory
@@ -258,8 +262,9 @@ struct smaf_allocator_info {
  * DOC: SMAF_IOC_SET_SECURE_FLAG
  *
  * Sets (secure = 1) or clears (secure = 0) a buffer's secure flag. Only
- * possible while the buffer has no memory: -EBUSY afterwards. -ENODEV when
- * no secure module is registered.
+ * the process that created the buffer may (-EPERM for any other), and only
+ * while the buffer has no memory: -EBUSY afterwards. -ENODEV when no secure
+ * module is registered.
  */
 #define SMAF_IOC_SET_SECURE_FLAG \
 	_IOWR(SMAF_IOC_MAGIC, 2, struct smaf_secure_flag)
