@@ -51,6 +51,7 @@ const char *testdev_name(unsigned int dev)
 		[SMAF_TESTDEV_DMA32] = "dma32",
 		[SMAF_TESTDEV_DMA30] = "dma30",
 		[SMAF_TESTDEV_DMA64B] = "dma64b",
+		[SMAF_TESTDEV_DMA64C] = "dma64c",
 	};
 
 	return dev < SMAF_TESTDEV_COUNT ? names[dev] : "?";
@@ -63,7 +64,8 @@ int testdev_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int testdev_attach(int tfd, int buf_fd, unsigned int dev, uint32_t *handle)
+static int testdev_do_attach(int tfd, unsigned long cmd, int buf_fd,
+			     unsigned int dev, uint32_t *handle)
 {
 	struct smaf_testdev_attach a;
 	int ret;
@@ -71,12 +73,38 @@ int testdev_attach(int tfd, int buf_fd, unsigned int dev, uint32_t *handle)
 	memset(&a, 0, sizeof(a));
 	a.fd = buf_fd;
 	a.dev = dev;
-	ret = smaf_xioctl(tfd, SMAF_TESTDEV_IOC_ATTACH, &a);
+	ret = smaf_xioctl(tfd, cmd, &a);
 	if (ret < 0)
 		return ret;
 	if (handle)
 		*handle = a.handle;
 	return 0;
+}
+
+int testdev_attach(int tfd, int buf_fd, unsigned int dev, uint32_t *handle)
+{
+	return testdev_do_attach(tfd, SMAF_TESTDEV_IOC_ATTACH, buf_fd, dev,
+				 handle);
+}
+
+int testdev_attach_dynamic(int tfd, int buf_fd, unsigned int dev,
+			   uint32_t *handle)
+{
+	return testdev_do_attach(tfd, SMAF_TESTDEV_IOC_ATTACH_DYNAMIC, buf_fd,
+				 dev, handle);
+}
+
+int testdev_probe(int tfd, unsigned int dev, bool write, uint64_t dma_addr,
+		  uint64_t len)
+{
+	struct smaf_testdev_probe p = {
+		.dev = dev,
+		.write = write,
+		.dma_addr = dma_addr,
+		.length = len,
+	};
+
+	return smaf_xioctl(tfd, SMAF_TESTDEV_IOC_PROBE, &p);
 }
 
 int testdev_detach(int tfd, uint32_t handle)

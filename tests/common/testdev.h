@@ -30,6 +30,15 @@ int testdev_open(void);
 /* SMAF_TESTDEV_IOC_ATTACH: device @dev imports @buf_fd. 0 or -errno. */
 int testdev_attach(int tfd, int buf_fd, unsigned int dev, uint32_t *handle);
 
+/* SMAF_TESTDEV_IOC_ATTACH_DYNAMIC: as a dynamic importer. 0 or -errno. */
+int testdev_attach_dynamic(int tfd, int buf_fd, unsigned int dev,
+			   uint32_t *handle);
+/*
+ * SMAF_TESTDEV_IOC_PROBE: would the firewall let device @dev read (or
+ * write) [@dma_addr, @dma_addr + @len) of its DMA space now? 0 or -EACCES.
+ */
+int testdev_probe(int tfd, unsigned int dev, bool write, uint64_t dma_addr,
+		  uint64_t len);
 /* SMAF_TESTDEV_IOC_DETACH. 0 or -errno. */
 int testdev_detach(int tfd, uint32_t handle);
 

@@ -14,6 +14,10 @@
  * (GFP_DMA32) so that every test device reaches them. It ranks below every
  * real allocator and the tests force it by name; the VM loads it only for
  * the tests that use it (never through modules.list).
+ *
+ * The parameter short_pages makes it a broken allocator, for the core's
+ * check of every allocator's table: its tables then describe that many
+ * pages less than asked.
  */
 
 #define pr_fmt(fmt) "smaf-test-scatter: " fmt
@@ -28,6 +32,11 @@
 
 #define SMAF_SCATTER_GFP	(GFP_KERNEL | GFP_DMA32 | __GFP_ZERO | \
 				 __GFP_NOWARN)
+
+static unsigned int smaf_scatter_short_pages;
+module_param_named(short_pages, smaf_scatter_short_pages, uint, 0644);
+MODULE_PARM_DESC(short_pages,
+		 "Describe this many pages less than asked (a broken allocator)");
 
 /**
  * struct smaf_scatter_mem - the pages of one buffer
@@ -64,10 +73,14 @@ static struct smaf_mem *smaf_scatter_allocate(struct smaf_allocator *alloc,
 					      const struct smaf_request *req)
 {
 	unsigned int n = req->size >> PAGE_SHIFT, i;
+	unsigned int short_pages = READ_ONCE(smaf_scatter_short_pages);
 	struct smaf_scatter_mem *m;
 	struct scatterlist *sg;
 	struct page *page;
 	int ret;
+
+	if (short_pages < n)
+		n -= short_pages;
 
 	m = kzalloc(sizeof(*m), GFP_KERNEL | __GFP_NOWARN);
 	if (!m)

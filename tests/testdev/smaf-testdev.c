@@ -13,6 +13,11 @@
  * reach that memory; a refusal fails the WRITE or CHECKSUM with EACCES, as
  * a bus error would. See smaf-testdev.h for the ABI.
  *
+ * The module declares dma64 and dma64b to SMAF as scatter-gather devices;
+ * the other devices get SMAF's default for devices without an IOMMU,
+ * contiguous memory. ATTACH_DYNAMIC imports as a dynamic importer does,
+ * PROBE asks the firewall about a stale DMA address.
+ *
  * Not for production kernels: root-only, no IOMMU support (DMA addresses
  * are assumed to be dma-direct addresses).
  */
@@ -21,6 +26,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -43,6 +49,7 @@
 static_assert(sizeof(struct smaf_testdev_attach) == 16);
 static_assert(sizeof(struct smaf_testdev_map) == 24);
 static_assert(sizeof(struct smaf_testdev_rw) == 32);
+static_assert(sizeof(struct smaf_testdev_probe) == 24);
 static_assert(SMAF_TESTDEV_BIDIRECTIONAL == DMA_BIDIRECTIONAL);
 static_assert(SMAF_TESTDEV_TO_DEVICE == DMA_TO_DEVICE);
 static_assert(SMAF_TESTDEV_FROM_DEVICE == DMA_FROM_DEVICE);
@@ -67,6 +74,13 @@ static const u64 smaf_testdev_masks[SMAF_TESTDEV_COUNT] = {
 	[SMAF_TESTDEV_DMA32] = DMA_BIT_MASK(32),
 	[SMAF_TESTDEV_DMA30] = DMA_BIT_MASK(30),
 	[SMAF_TESTDEV_DMA64B] = DMA_BIT_MASK(64),
+	[SMAF_TESTDEV_DMA64C] = DMA_BIT_MASK(64),
+};
+
+/* Devices that follow scatter-gather lists, as their driver tells SMAF. */
+static const bool smaf_testdev_sg[SMAF_TESTDEV_COUNT] = {
+	[SMAF_TESTDEV_DMA64] = true,
+	[SMAF_TESTDEV_DMA64B] = true,
 };
 
 static struct platform_device *smaf_testdev_pdevs[SMAF_TESTDEV_COUNT];
@@ -87,6 +101,8 @@ struct smaf_testdev_file {
  * @attach: attachment of @dmabuf to the device
  * @sgt: the device's mapping, or NULL when not mapped.
  *	Protected by &smaf_testdev_file.lock.
+ * @dynamic: attached with dma_buf_dynamic_attach(): map and unmap under
+ *	the buffer's reservation lock; constant
  * @dir: direction of @sgt; meaningless when @sgt is NULL.
  *	Protected by &smaf_testdev_file.lock.
  */
@@ -95,6 +111,7 @@ struct smaf_testdev_handle {
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;
 	enum dma_data_direction dir;
+	bool dynamic;
 };
 
 /**
@@ -117,9 +134,22 @@ static void smaf_testdev_unmap(struct smaf_testdev_handle *h)
 {
 	if (!h->sgt)
 		return;
+	if (h->dynamic)
+		dma_resv_lock(h->dmabuf->resv, NULL);
 	dma_buf_unmap_attachment(h->attach, h->sgt, h->dir);
+	if (h->dynamic)
+		dma_resv_unlock(h->dmabuf->resv);
 	h->sgt = NULL;
 }
+
+/* A dynamic importer's buffer never moves: SMAF is not a dynamic exporter. */
+static void smaf_testdev_move_notify(struct dma_buf_attachment *attach)
+{
+}
+
+static const struct dma_buf_attach_ops smaf_testdev_dynamic_ops = {
+	.move_notify = smaf_testdev_move_notify,
+};
 
 /* Undoes everything ATTACH and MAP did; @h must be unreachable already. */
 static void smaf_testdev_destroy(struct smaf_testdev_handle *h)
@@ -249,7 +279,7 @@ static int smaf_testdev_access_sgt(struct smaf_testdev_access *acc,
 }
 
 static long smaf_testdev_attach(struct smaf_testdev_file *f,
-				void __user *uarg)
+				void __user *uarg, bool dynamic)
 {
 	struct smaf_testdev_attach arg;
 	struct smaf_testdev_handle *h;
@@ -272,7 +302,13 @@ static long smaf_testdev_attach(struct smaf_testdev_file *f,
 		ret = PTR_ERR(h->dmabuf);
 		goto out_free_handle;
 	}
-	h->attach = dma_buf_attach(h->dmabuf, dev);
+	h->dynamic = dynamic;
+	if (dynamic)
+		h->attach = dma_buf_dynamic_attach(h->dmabuf, dev,
+						   &smaf_testdev_dynamic_ops,
+						   h);
+	else
+		h->attach = dma_buf_attach(h->dmabuf, dev);
 	if (IS_ERR(h->attach)) {
 		ret = PTR_ERR(h->attach);
 		dev_err(dev, "cannot attach dma-buf: %d\n", ret);
@@ -345,8 +381,12 @@ static int smaf_testdev_do_map(struct smaf_testdev_file *f,
 		return -ENOENT;
 	if (h->sgt)
 		return -EBUSY;
-	/* 6.1: no reservation lock needed, the attachment is not dynamic. */
+	/* 6.1: only a dynamic attachment maps under the reservation lock. */
+	if (h->dynamic)
+		dma_resv_lock(h->dmabuf->resv, NULL);
 	sgt = dma_buf_map_attachment(h->attach, arg->dir);
+	if (h->dynamic)
+		dma_resv_unlock(h->dmabuf->resv);
 	if (IS_ERR(sgt))
 		return PTR_ERR(sgt);
 	h->sgt = sgt;
@@ -444,6 +484,25 @@ static long smaf_testdev_rw(struct smaf_testdev_file *f, void __user *uarg,
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
+/* A bus master that kept a DMA address: would the firewall let it in? */
+static long smaf_testdev_probe(void __user *uarg)
+{
+	struct smaf_testdev_probe arg;
+	struct smaf_testdev_access acc = {};
+	u64 end;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.dev >= SMAF_TESTDEV_COUNT || arg.write > 1 || !arg.length ||
+	    check_add_overflow(arg.dma_addr, arg.length, &end))
+		return -EINVAL;
+	arg.dev = array_index_nospec(arg.dev, SMAF_TESTDEV_COUNT);
+	acc.dev = &smaf_testdev_pdevs[arg.dev]->dev;
+	acc.write = arg.write;
+	return smaf_testdev_firewall(&acc, dma_to_phys(acc.dev, arg.dma_addr),
+				     arg.length);
+}
+
 static long smaf_testdev_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
@@ -452,7 +511,9 @@ static long smaf_testdev_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case SMAF_TESTDEV_IOC_ATTACH:
-		return smaf_testdev_attach(f, uarg);
+		return smaf_testdev_attach(f, uarg, false);
+	case SMAF_TESTDEV_IOC_ATTACH_DYNAMIC:
+		return smaf_testdev_attach(f, uarg, true);
 	case SMAF_TESTDEV_IOC_DETACH:
 		return smaf_testdev_detach(f, uarg);
 	case SMAF_TESTDEV_IOC_MAP:
@@ -463,6 +524,8 @@ static long smaf_testdev_ioctl(struct file *file, unsigned int cmd,
 		return smaf_testdev_rw(f, uarg, true);
 	case SMAF_TESTDEV_IOC_CHECKSUM:
 		return smaf_testdev_rw(f, uarg, false);
+	case SMAF_TESTDEV_IOC_PROBE:
+		return smaf_testdev_probe(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -519,9 +582,24 @@ static void smaf_testdev_remove_devices(void)
 	int i;
 
 	for (i = SMAF_TESTDEV_COUNT - 1; i >= 0; i--) {
+		if (!smaf_testdev_pdevs[i])
+			continue;
+		if (smaf_testdev_sg[i])
+			smaf_forget_constraints(&smaf_testdev_pdevs[i]->dev);
 		platform_device_unregister(smaf_testdev_pdevs[i]);
 		smaf_testdev_pdevs[i] = NULL;
 	}
+}
+
+/* What a driver of a scatter-gather DMA engine tells SMAF. */
+static int smaf_testdev_declare(struct platform_device *pdev)
+{
+	const struct smaf_constraints sg = {
+		.dma_limit = U64_MAX,
+		.scatter_gather = true,
+	};
+
+	return smaf_declare_constraints(&pdev->dev, &sg);
 }
 
 static int smaf_testdev_add_devices(void)
@@ -537,6 +615,15 @@ static int smaf_testdev_add_devices(void)
 		if (IS_ERR(pdev)) {
 			smaf_testdev_remove_devices();
 			return PTR_ERR(pdev);
+		}
+		if (smaf_testdev_sg[i]) {
+			int ret = smaf_testdev_declare(pdev);
+
+			if (ret) {
+				platform_device_unregister(pdev);
+				smaf_testdev_remove_devices();
+				return ret;
+			}
 		}
 		smaf_testdev_pdevs[i] = pdev;
 	}

@@ -19,17 +19,22 @@
 #include <linux/types.h>
 
 /*
- * Devices, by index (the platform device is "smaf-testdev.<index>"):
- *  0  dma64   64-bit DMA and coherent masks (a "decoder")
- *  1  dma32   32-bit DMA and coherent masks
+ * Devices, by index (the platform device is "smaf-testdev.<index>"). None
+ * is behind an IOMMU. The module declares to SMAF (smaf_declare_constraints())
+ * that dma64 and dma64b follow scatter-gather lists; the others get SMAF's
+ * default for such devices, contiguous memory.
+ *  0  dma64   64-bit DMA and coherent masks, scatter-gather (a "decoder")
+ *  1  dma32   32-bit DMA and coherent masks, contiguous only
  *  2  dma30   30-bit masks: no SMAF allocator can serve it
- *  3  dma64b  a second 64-bit device (a "display")
+ *  3  dma64b  a second 64-bit scatter-gather device (a "display")
+ *  4  dma64c  64-bit, contiguous only (a DMA engine without scatter-gather)
  */
 #define SMAF_TESTDEV_DMA64	0
 #define SMAF_TESTDEV_DMA32	1
 #define SMAF_TESTDEV_DMA30	2
 #define SMAF_TESTDEV_DMA64B	3
-#define SMAF_TESTDEV_COUNT	4
+#define SMAF_TESTDEV_DMA64C	4
+#define SMAF_TESTDEV_COUNT	5
 
 /* Directions, as enum dma_data_direction numbers them. */
 #define SMAF_TESTDEV_BIDIRECTIONAL	0
@@ -37,7 +42,7 @@
 #define SMAF_TESTDEV_FROM_DEVICE	2
 
 /**
- * struct smaf_testdev_attach - SMAF_TESTDEV_IOC_ATTACH
+ * struct smaf_testdev_attach - SMAF_TESTDEV_IOC_ATTACH, _ATTACH_DYNAMIC
  * @fd: in; the dma-buf to import
  * @dev: in; device index
  * @handle: out; names the attachment in later calls
@@ -96,6 +101,38 @@ struct smaf_testdev_rw {
 	_IOW(SMAF_TESTDEV_IOC_MAGIC, 4, struct smaf_testdev_rw)
 #define SMAF_TESTDEV_IOC_CHECKSUM \
 	_IOWR(SMAF_TESTDEV_IOC_MAGIC, 5, struct smaf_testdev_rw)
+
+/*
+ * ATTACH_DYNAMIC attaches as a dynamic importer (dma_buf_dynamic_attach()
+ * with move_notify), the way GPU drivers import: 6.1's dma-buf core then
+ * maps the buffer bidirectionally at attach time, for the attachment's
+ * whole life, since SMAF is not a dynamic exporter. MAP returns that
+ * mapping, in any direction.
+ */
+#define SMAF_TESTDEV_IOC_ATTACH_DYNAMIC \
+	_IOWR(SMAF_TESTDEV_IOC_MAGIC, 6, struct smaf_testdev_attach)
+
+/**
+ * struct smaf_testdev_probe - SMAF_TESTDEV_IOC_PROBE
+ * @dev: in; device index
+ * @write: in; 1 to probe a write, 0 a read
+ * @dma_addr: in; an address in the device's DMA space (dma-direct)
+ * @length: in; bytes
+ *
+ * Asks the secure module whether the device could reach those bytes now,
+ * the way a bus master that kept an address after its unmap would try: 0
+ * when the firewall lets it through, EACCES when it stops it. No byte is
+ * read or written.
+ */
+struct smaf_testdev_probe {
+	__u32 dev;
+	__u32 write;
+	__u64 dma_addr;
+	__u64 length;
+};
+
+#define SMAF_TESTDEV_IOC_PROBE \
+	_IOW(SMAF_TESTDEV_IOC_MAGIC, 7, struct smaf_testdev_probe)
 
 /* Byte i of the pattern of @seed. */
 static inline __u8 smaf_testdev_pattern(__u32 seed, __u64 i)
