@@ -62,7 +62,7 @@ check: deps
 	$(MAKE) lint
 	$(MAKE) host-check
 	$(MAKE) debug-modules
-	tests/vm/run.sh lanes stock debug
+	tests/vm/run.sh lanes stock stock-2g stock-bounce debug
 
 # The stock lane alone, for fast iteration.
 check-quick: deps

@@ -1052,7 +1052,9 @@ static void op_raw(struct tctx *t, const uint64_t *r)
  * The dma-buf core's rules: EBADF for no file, ENOTTY for a file that is
  * not a dma-buf; SYNC: EINVAL for unknown flag bits or no direction; a
  * START on a SMAF buffer allocates, so ENOMEM (limit) or ENODEV (no
- * allocator serves its devices) too; END always works.
+ * allocator serves its devices) too, and a START asking for CPU writes
+ * through a read-only file is EACCES on a secure buffer (which the fuzzer
+ * does not track); END always works.
  */
 static void op_sync(struct tctx *t, const uint64_t *r)
 {
@@ -1087,6 +1089,9 @@ static void op_sync(struct tctx *t, const uint64_t *r)
 	switch (k) {
 	case FK_OURS:
 		allowed = ours;
+		if (!bad && (s.flags & DMA_BUF_SYNC_END) == 0 &&
+		    (s.flags & DMA_BUF_SYNC_WRITE) && !t->slot[slot].rdwr)
+			allowed |= R(EACCES);
 		break;
 	case FK_BAD:
 		allowed = R(EBADF);
@@ -1099,6 +1104,10 @@ static void op_sync(struct tctx *t, const uint64_t *r)
 		break;
 	default:
 		allowed = ours | RES_OK | R(EBADF) | R(ENOTTY) | R(EINVAL);
+		/* Maybe a read-only secure buffer of ours. */
+		if (!bad && (s.flags & DMA_BUF_SYNC_END) == 0 &&
+		    (s.flags & DMA_BUF_SYNC_WRITE))
+			allowed |= R(EACCES);
 	}
 	if (pm != PM_OK && (k == FK_OURS || k == FK_VGEM)) {
 		allowed = R(EFAULT);

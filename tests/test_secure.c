@@ -16,6 +16,9 @@
  *    default vmalloc allocator imports with dma_buf_vmap(), a kernel CPU
  *    mapping, and cannot capture into a secure buffer unless allow_cpu is
  *    on.
+ *  - The firewall closes a secure buffer's memory when it is allocated,
+ *    keeps it closed between maps (a device that kept a DMA address is
+ *    stopped) and frees the slot only once the buffer is scrubbed.
  *  - The firewall's region slots run out (ENOSPC) and come back.
  *  - A buffer in several ranges (the test allocator smaf-test-scatter):
  *    one slot per range, and a grant refused on a later range revokes the
@@ -751,15 +754,39 @@ TEST_F(sec, allowlisted_devices_share_data)
 	EXPECT_EQ(c->fw0.regions_used + 1, fw.regions_used);
 	EXPECT_EQ(c->fw0.denials, fw.denials);
 
-	/* Each unmap revokes its own grant; the slot goes with the last. */
+	/*
+	 * Each unmap revokes its own grant. Between two maps B, which kept its
+	 * DMA address, is stopped, A still gets in.
+	 */
 	ASSERT_EQ(0, testdev_unmap_detach(c->td, hb));
 	fw = fw_now(_metadata);
 	EXPECT_EQ(c->fw0.active_grants + 1, fw.active_grants);
 	r = one_region(_metadata, bi.id, size);
 	EXPECT_FALSE(reqs_has(&r, TD_NAME(3) "=r-/1/0")) TH_LOG("reqs:%s", r.reqs);
+	EXPECT_EQ(-EACCES, testdev_probe(c->td, SMAF_TESTDEV_DMA64B, false,
+					 dma_b, size));
+	EXPECT_EQ(0, testdev_probe(c->td, SMAF_TESTDEV_DMA64, true, dma_a,
+				   size));
+	/*
+	 * The slot outlives the last grant, closed to everyone, until the
+	 * memory is scrubbed: no device reaches it, the one that wrote it
+	 * included, and the refusals are counted.
+	 */
 	ASSERT_EQ(0, testdev_unmap_detach(c->td, ha));
 	fw = fw_now(_metadata);
 	EXPECT_EQ(c->fw0.active_grants, fw.active_grants);
+	EXPECT_EQ(c->fw0.regions_used + 1, fw.regions_used);
+	r = one_region(_metadata, bi.id, size);
+	EXPECT_STREQ("", r.reqs) TH_LOG("requesters left: %s", r.reqs);
+	EXPECT_EQ(-EACCES, testdev_probe(c->td, SMAF_TESTDEV_DMA64, false,
+					 dma_a, size));
+	EXPECT_EQ(-EACCES, testdev_probe(c->td, SMAF_TESTDEV_DMA64B, true,
+					 dma_b, 1));
+	EXPECT_EQ(-EACCES, testdev_probe(c->td, SMAF_TESTDEV_DMA32, false,
+					 dma_a + size - 1, 1));
+	EXPECT_EQ(fw.denials + 3, fw_now(_metadata).denials);
+	close_buf(c, fd);
+	fw = fw_now(_metadata);
 	EXPECT_EQ(c->fw0.regions_used, fw.regions_used);
 	EXPECT_EQ(0, fw_regions_of(bi.id, NULL, 0));
 }
@@ -786,15 +813,19 @@ TEST_F(sec, unlisted_device_refused)
 	ASSERT_EQ(0, testdev_attach(c->td, fd, SMAF_TESTDEV_DMA32, &h1));
 	ASSERT_EQ(0, testdev_attach(c->td, fd, SMAF_TESTDEV_DMA64, &h0));
 
-	/* First map: memory is allocated, then the grant refused. */
+	/*
+	 * First map: memory is allocated, and closed by the firewall, then
+	 * the grant refused: one slot, nobody in it.
+	 */
 	ret = testdev_map(c->td, h1, SMAF_TESTDEV_BIDIRECTIONAL, NULL, NULL);
 	EXPECT_EQ(-EACCES, ret) TH_LOG("dma32 map: %s", strerror(-ret));
 	fw = fw_now(_metadata);
 	EXPECT_EQ(c->fw0.active_grants, fw.active_grants);
-	EXPECT_EQ(c->fw0.regions_used, fw.regions_used);
+	EXPECT_EQ(c->fw0.regions_used + 1, fw.regions_used);
 	EXPECT_EQ(c->fw0.grants, fw.grants);
 	EXPECT_EQ(c->fw0.denials + 1, fw.denials);
-	EXPECT_EQ(0, fw_regions_of(id, NULL, 0));
+	r = one_region(_metadata, id, SZ);
+	EXPECT_STREQ("", r.reqs) TH_LOG("requesters: %s", r.reqs);
 	EXPECT_EQ(0, info_of(_metadata, c, fd).device_mappings);
 	/* Not mapped: the device has nothing to access with. */
 	EXPECT_EQ(-EINVAL, testdev_checksum(c->td, h1, 0, SZ, &sum));
@@ -952,7 +983,8 @@ TEST_F(sec, cpu_refused)
 	bi = info_of(_metadata, c, fresh);
 	EXPECT_EQ(0, bi.cpu_mappings);
 	EXPECT_STREQ(CMA_NAME, (char *)bi.allocator);
-	EXPECT_EQ(0, fw_regions_of(bi.id, NULL, 0));
+	/* Its memory is closed to all: one slot, no requester. */
+	EXPECT_STREQ("", one_region(_metadata, bi.id, SZ).reqs);
 	EXPECT_EQ(c->fw0.active_grants + 1, fw_now(_metadata).active_grants);
 }
 
@@ -1078,6 +1110,9 @@ TEST_F(sec, vgem_import)
 	r = one_region(_metadata, bi.id, SZ);
 	EXPECT_TRUE(reqs_has(&r, "vgem=rw/1/1")) TH_LOG("reqs:%s", r.reqs);
 	ASSERT_EQ(0, smaf_vgem_close_handle(drm, gem));
+	/* Closed, not freed, until the buffer goes and is scrubbed. */
+	EXPECT_STREQ("", one_region(_metadata, bi.id, SZ).reqs);
+	close_buf(c, fresh);
 	EXPECT_EQ(0, fw_regions_of(bi.id, NULL, 0));
 }
 
@@ -1268,9 +1303,10 @@ TEST_F_TIMEOUT(sec, region_exhaustion, 120)
 	EXPECT_EQ(1, fw.denials);
 	EXPECT_EQ(0, info_of(_metadata, c, fc).device_mappings);
 	EXPECT_EQ(0, fw_regions_of(info_of(_metadata, c, fc).id, NULL, 0));
-	EXPECT_EQ(1, fw_events(seq, "deny", TD_NAME(0), "err=-28", ev,
-			       sizeof(ev)));
+	/* Refused when the memory is to be closed, before any grant. */
+	EXPECT_EQ(1, fw_events(seq, "deny", "-", "err=-28", ev, sizeof(ev)));
 	EXPECT_NE(NULL, strstr(ev, "no free region")) TH_LOG("%s", ev);
+	EXPECT_EQ(0, info_of(_metadata, c, fc).allocated);
 
 	/* Another device on a programmed buffer needs no new slot. */
 	hb3 = dev_map(_metadata, c, fb, SMAF_TESTDEV_DMA64B,
@@ -1316,11 +1352,13 @@ TEST_F_TIMEOUT(sec, region_exhaustion, 120)
 
 /*
  * A secure buffer in several ranges, from smaf-test-scatter (no two pages
- * adjacent), with nr_regions=2. Three pages: the first two ranges are
- * granted, the third finds no slot, and the map fails with ENOSPC with the
- * two grants revoked (no slot, no active grant). Two pages: one slot per
- * range, device A writes and device B reads the same bytes through both,
- * and everything balances once unmapped. Scrubbing covers every page.
+ * adjacent), with nr_regions=2. Three pages: the firewall cannot close
+ * three ranges with two slots, so the allocation fails with ENOSPC before
+ * any grant, with nothing programmed and the memory given back. Two pages:
+ * one slot per range, device A writes and device B reads the same bytes
+ * through both, the slots stay closed once both unmap and go with the
+ * buffer. Scrubbing covers every page. (The core's own rollback of a grant
+ * refused on a later range: test_secure_contract.c.)
  */
 TEST_F_TIMEOUT(sec, multi_range_grant_rollback, 120)
 {
@@ -1341,7 +1379,7 @@ TEST_F_TIMEOUT(sec, multi_range_grant_rollback, 120)
 	ret = module_load(path, "");
 	ASSERT_EQ(0, ret) TH_LOG("insmod smaf-test-scatter: %s", strerror(-ret));
 
-	/* Three ranges, two slots: all or nothing. */
+	/* Three ranges, two slots: all or nothing, at allocation. */
 	f3 = new_buf(_metadata, c, 3 * pg, SCATTER_ALLOC);
 	ASSERT_EQ(0, smaf_raw_set_secure(c->dev, f3, 1));
 	ASSERT_EQ(0, testdev_attach(c->td, f3, SMAF_TESTDEV_DMA64, &h));
@@ -1349,21 +1387,21 @@ TEST_F_TIMEOUT(sec, multi_range_grant_rollback, 120)
 	EXPECT_EQ(-ENOSPC, ret) TH_LOG("map of 3 ranges with 2 slots: %s",
 				       strerror(-ret));
 	fw = fw_now(_metadata);
-	EXPECT_EQ(2, fw.grants) TH_LOG("%s: two ranges granted before the third failed",
+	EXPECT_EQ(0, fw.grants) TH_LOG("%s: no grant without closed memory",
 				       fw_counters_str(&fw, path, sizeof(path)));
-	EXPECT_EQ(2, fw.revokes) TH_LOG("the core revokes both");
+	EXPECT_EQ(0, fw.revokes);
 	EXPECT_EQ(1, fw.denials);
 	EXPECT_EQ(0, fw.active_grants);
 	EXPECT_EQ(0, fw.regions_used);
 	bi = info_of(_metadata, c, f3);
 	EXPECT_STREQ(SCATTER_ALLOC, (char *)bi.allocator);
+	EXPECT_EQ(0, bi.allocated) TH_LOG("memory kept after the firewall refused it");
 	EXPECT_EQ(0, bi.device_mappings);
 	EXPECT_EQ(0, fw_regions_of(bi.id, NULL, 0));
 	ASSERT_EQ(0, testdev_detach(c->td, h));
 	scrubbed = fw_now(_metadata).scrubbed_bytes;
 	close_buf(c, f3);
-	EXPECT_EQ(scrubbed + (bi.allocated ? 3 * pg : 0),
-		  fw_now(_metadata).scrubbed_bytes);
+	EXPECT_EQ(scrubbed, fw_now(_metadata).scrubbed_bytes);
 
 	/* Two ranges: two slots, shared by both devices. */
 	f2 = new_buf(_metadata, c, 2 * pg, SCATTER_ALLOC);
@@ -1388,13 +1426,15 @@ TEST_F_TIMEOUT(sec, multi_range_grant_rollback, 120)
 	ASSERT_EQ(0, testdev_unmap_detach(c->td, ha));
 	ASSERT_EQ(0, testdev_unmap_detach(c->td, hb));
 	fw = fw_now(_metadata);
-	EXPECT_EQ(0, fw.regions_used);
+	EXPECT_EQ(2, fw.regions_used) TH_LOG("the slots stay closed");
 	EXPECT_EQ(0, fw.active_grants);
 	EXPECT_EQ(fw.grants, fw.revokes);
 	scrubbed = fw.scrubbed_bytes;
 	close_buf(c, f2);
-	EXPECT_EQ(scrubbed + 2 * pg, fw_now(_metadata).scrubbed_bytes);
-	EXPECT_EQ(0, fw_now(_metadata).contexts);
+	fw = fw_now(_metadata);
+	EXPECT_EQ(scrubbed + 2 * pg, fw.scrubbed_bytes);
+	EXPECT_EQ(0, fw.regions_used);
+	EXPECT_EQ(0, fw.contexts);
 
 	ret = module_delete(SCATTER_MOD);
 	EXPECT_EQ(0, ret) TH_LOG("rmmod smaf-test-scatter: %s", strerror(-ret));

@@ -10,6 +10,12 @@
  * back through the SMAF mapping, through the dma-buf vgem re-exports, and
  * through a test device's checksum.
  *
+ * vgem follows scatter-gather lists (drm_gem_shmem imports any sg_table),
+ * but no IOMMU translates its DMA, so SMAF would give it contiguous memory
+ * by default (tests/test_contig.c checks that); these tests declare it the
+ * way a platform integrator would, with the rule "platform:vgem sg", and
+ * remove the rule after each test.
+ *
  * Needs smaf, smaf-cma, smaf-testdev and vgem loaded.
  */
 #include <errno.h>
@@ -32,6 +38,9 @@
 #define KiB		1024ULL
 #define MiB		(1024ULL * 1024)
 #define ONE_MEG		MiB
+#define RULES_PATH	"/sys/class/misc/smaf/constraints"
+#define VGEM_SG_RULE	"platform:vgem sg\n"
+#define VGEM_NO_RULE	"-platform:vgem\n"
 
 FIXTURE(vgem) {
 	int dev;
@@ -53,6 +62,8 @@ FIXTURE_SETUP(vgem)
 	self->td = testdev_open();
 	ASSERT_LE(0, self->td) TH_LOG("open " SMAF_TESTDEV_PATH ": %s",
 				      strerror(-self->td));
+	ret = smaf_write_str(RULES_PATH, VGEM_SG_RULE);
+	ASSERT_EQ(0, ret) TH_LOG("rule %s: %s", VGEM_SG_RULE, strerror(-ret));
 	ret = smaf_stats_read(&self->base);
 	ASSERT_EQ(0, ret) TH_LOG("stats: %s", strerror(-ret));
 }
@@ -68,6 +79,10 @@ FIXTURE_TEARDOWN(vgem)
 		close(self->drm);
 	if (self->dev > 0)
 		close(self->dev);
+	if (smaf_write_str(RULES_PATH, VGEM_NO_RULE)) {
+		TH_LOG("cannot remove the rule %s", VGEM_SG_RULE);
+		_metadata->passed = 0;
+	}
 	if (smaf_stats_read(&now) == 0 && !smaf_stats_equal(&self->base, &now)) {
 		TH_LOG("counters not back to baseline: before %s, after %s",
 		       smaf_stats_str(&self->base, s1, sizeof(s1)),
@@ -359,6 +374,7 @@ FIXTURE_SETUP(vzero)
 	ASSERT_LE(0, self->drm) TH_LOG("no vgem card: %s", strerror(-self->drm));
 	self->td = testdev_open();
 	ASSERT_LE(0, self->td);
+	ASSERT_EQ(0, smaf_write_str(RULES_PATH, VGEM_SG_RULE));
 	ASSERT_EQ(0, smaf_stats_read(&self->base));
 }
 
@@ -369,6 +385,10 @@ FIXTURE_TEARDOWN(vzero)
 	close(self->td);
 	close(self->drm);
 	close(self->dev);
+	if (smaf_write_str(RULES_PATH, VGEM_NO_RULE)) {
+		TH_LOG("cannot remove the rule %s", VGEM_SG_RULE);
+		_metadata->passed = 0;
+	}
 	if (smaf_stats_read(&now) == 0 && !smaf_stats_equal(&self->base, &now)) {
 		TH_LOG("counters not back to baseline");
 		_metadata->passed = 0;

@@ -5,6 +5,11 @@
 # lanes:
 #   stock	Debian's own kernel (scripts/kver.sh) and the modules built
 #		against its headers (make)
+#   stock-2g	the same in a 2 GiB VM, all RAM below 4 GiB (as on most
+#		boards), running only the suites whose answer could depend on
+#		it: vgem, vivid, constraints
+#   stock-bounce	the same booted with swiotlb=force (every DMA mapping
+#		bounced, as on SEV/TDX guests), running only the bounce suite
 #   debug	the debug kernel of scripts/debug-kernel.sh (KASAN, UBSAN,
 #		lockdep, kmemleak, DMA-API debug, fault injection, CMA) and
 #		the modules built against it in build/debug-modules
@@ -16,7 +21,8 @@
 #   tests/vm/run.sh [--lane L] demo	the demo (tests/vm/demo.sh), quiet
 #   tests/vm/run.sh [--lane L] report	re-read the logs of the last check
 #   tests/vm/run.sh lanes [L...]	check in each lane (default: stock,
-#				then debug), then one combined list of
+#				stock-2g, stock-bounce, then debug), then
+#				one combined list of
 #				results (named stock:<test>, debug:<test>),
 #				a line per lane, the summary and "N passed,
 #				N failed" over every lane
@@ -47,6 +53,9 @@
 #   SMAF_VM_ACCEL	qemu accelerator (default tcg: KVM hangs this guest
 #			on some hosts)
 #   SMAF_VM_EXTRA	directory copied to /extra in the guest
+#   SMAF_VM_KO_TOP	stock lanes: the tree whose built modules the VM loads
+#			(default this one; another checkout's, to run these
+#			tests against its modules)
 #   SMAF_VM_CONSOLE, SMAF_VM_RESULTS	other log files (single-lane modes)
 set -euo pipefail
 
@@ -71,7 +80,7 @@ while [ $# -gt 0 ]; do
 		MODE=lanes
 		shift
 		LANES=("$@")
-		[ "${#LANES[@]}" -gt 0 ] || LANES=(stock debug)
+		[ "${#LANES[@]}" -gt 0 ] || LANES=(stock stock-2g stock-bounce debug)
 		break
 		;;
 	*) usage ;;
@@ -90,11 +99,15 @@ lane_setup() {
 		L_CONSOLE=$BUILD/vm-console.log
 		L_RESULTS=$BUILD/vm-results.log
 		;;
+	stock-2g | stock-bounce)
+		L_CONSOLE=$BUILD/vm-$1-console.log
+		L_RESULTS=$BUILD/vm-$1-results.log
+		;;
 	debug)
 		L_CONSOLE=$BUILD/vm-debug-console.log
 		L_RESULTS=$BUILD/vm-debug-results.log
 		;;
-	*) die "unknown lane '$1' (stock or debug)" ;;
+	*) die "unknown lane '$1' (stock, stock-2g, stock-bounce or debug)" ;;
 	esac
 	if [ "$MODE" != lanes ]; then
 		L_CONSOLE=${SMAF_VM_CONSOLE:-$L_CONSOLE}
@@ -107,8 +120,9 @@ lane_setup() {
 	L_APPEND="console=ttyS0 panic=-1 oops=panic softlockup_panic=1"
 	L_APPEND="$L_APPEND hung_task_panic=1 init_on_alloc=0"
 	L_APPEND="$L_APPEND printk.time=1 rcupdate.rcu_cpu_stall_timeout=60"
+	L_MEM=6G L_ONLY=
 	case "$1" in
-	stock)
+	stock | stock-2g | stock-bounce)
 		L_KVER=${KVER:-$("$TOP/scripts/kver.sh" || true)}
 		if [ -z "$L_KVER" ]; then
 			L_ERR="no Debian 6.1 kernel image + headers; run 'make deps' as root"
@@ -116,12 +130,22 @@ lane_setup() {
 		fi
 		L_KERNEL=/boot/vmlinuz-$L_KVER
 		L_MODROOT=
-		L_KOTOP=$TOP
+		L_KOTOP=${SMAF_VM_KO_TOP:-$TOP}
 		L_INITRD=$BUILD/vm/initramfs.cpio
 		L_TIMEOUT=${SMAF_VM_TIMEOUT:-1800}
 		# Any WARN ends the run; Debian has page poisoning built in.
 		L_APPEND="$L_APPEND slub_debug=FZPU panic_on_warn=1 page_poison=1"
-		L_GUEST="lane=stock"
+		L_GUEST="lane=$1"
+		case "$1" in
+		stock-2g)
+			L_MEM=2G
+			L_ONLY="00-vm.sh,30-vgem.sh,40-vivid.sh,60-constraints.sh"
+			;;
+		stock-bounce)
+			L_APPEND="$L_APPEND swiotlb=force"
+			L_ONLY="00-vm.sh,45-bounce.sh"
+			;;
+		esac
 		;;
 	debug)
 		if ! dir=$("$TOP/scripts/debug-kernel.sh" --check); then
@@ -342,7 +366,11 @@ boot() {
 	fi
 	append="$append ${SMAF_VM_APPEND:-} -- $mode $L_GUEST"
 	[ "${SMAF_VM_VERBOSE:-0}" = 1 ] && append="$append verbose"
-	[ -n "${SMAF_VM_ONLY:-}" ] && append="$append only=$SMAF_VM_ONLY"
+	if [ -n "${SMAF_VM_ONLY:-}" ]; then
+		append="$append only=$SMAF_VM_ONLY"
+	elif [ -n "$L_ONLY" ]; then
+		append="$append only=$L_ONLY"
+	fi
 
 	mkdir -p "$(dirname "$L_CONSOLE")" "$(dirname "$L_RESULTS")"
 	rm -f "$L_CONSOLE" "$L_RESULTS"
@@ -353,7 +381,7 @@ boot() {
 	# stdin is /dev/null: qemu must not take over (or stop on) the
 	# terminal.
 	timeout -k 10 "$L_TIMEOUT" qemu-system-x86_64 \
-		-accel "${SMAF_VM_ACCEL:-tcg}" -m 6G -smp 2 \
+		-accel "${SMAF_VM_ACCEL:-tcg}" -m "$L_MEM" -smp 2 \
 		-nodefaults -display none -no-reboot \
 		-chardev "stdio,id=con,logfile=$L_CONSOLE,signal=off" \
 		-serial chardev:con \

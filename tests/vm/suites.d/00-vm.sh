@@ -5,11 +5,26 @@
 # shellcheck source=tests/vm/guest-lib.sh
 . /lib/smaf/guest-lib.sh
 
-# 32-bit DMA tests need memory above 4 GiB.
-if awk '/MemTotal/ { exit !($2 > 4718592) }' /proc/meminfo; then
+# 32-bit DMA tests need memory above 4 GiB; the stock-2g lane is the
+# machine shape with all of it below.
+if [ "$SMAF_LANE" = stock-2g ]; then
+	if awk '/MemTotal/ { exit !($2 < 2097152) }' /proc/meminfo; then
+		tap_ok memory-below-4g
+	else
+		tap_fail memory-below-4g "$(grep MemTotal /proc/meminfo)"
+	fi
+elif awk '/MemTotal/ { exit !($2 > 4718592) }' /proc/meminfo; then
 	tap_ok memory-above-4g
 else
 	tap_fail memory-above-4g "$(grep MemTotal /proc/meminfo)"
+fi
+# The stock-bounce lane: every mapping really goes through swiotlb.
+if [ "$SMAF_LANE" = stock-bounce ]; then
+	if grep -q swiotlb=force /proc/cmdline; then
+		tap_ok swiotlb-forced
+	else
+		tap_fail swiotlb-forced "$(cat /proc/cmdline)"
+	fi
 fi
 
 if [ -c /dev/dri/card0 ]; then

@@ -31,6 +31,10 @@ elif ! load_vivid allocators=1; then
 fi
 
 run_test constraints /bin/test_constraints
+echo /bin/test_contig >>"$SMAF_STATE/ran"
+SMAF_MODULE_DIR=/lib/smaf/modules
+export SMAF_MODULE_DIR
+run_test contig /bin/test_contig
 
 if ! unload_vivid; then
 	tap_fail vivid-unload "vivid did not unload (a buffer still imported?)"
