@@ -41,7 +41,7 @@ deps:
 # copy of their sources in build/debug-modules, so that the stock build's
 # objects stay as they are.
 DEBUG_MODULES := $(CURDIR)/build/debug-modules
-MODULE_SOURCES := Kbuild core alloc secure tests/testdev include
+MODULE_SOURCES := Kbuild VERSION core alloc secure tests/testdev include
 
 debug-kernel:
 	scripts/debug-kernel.sh
@@ -50,7 +50,8 @@ debug-modules:
 	@dir=$$(scripts/debug-kernel.sh) && \
 	mkdir -p $(DEBUG_MODULES) && \
 	find $(MODULE_SOURCES) -type f \( -name '*.[ch]' -o -name Kbuild \
-		-o -name Makefile \) ! -name '*.mod.c' ! -path '*/bin/*' \
+		-o -name Makefile -o -name VERSION \) ! -name '*.mod.c' \
+		! -path '*/bin/*' \
 		-print0 | xargs -0 cp -p -u --parents -t $(DEBUG_MODULES) && \
 	$(MAKE) -C $$dir/build M=$(DEBUG_MODULES) modules
 

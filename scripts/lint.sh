@@ -79,10 +79,10 @@ else
 	LINT=$TOP/build/lint
 	rm -rf "$LINT"
 	mkdir -p "$LINT"
-	find Kbuild core alloc secure tests/testdev include -type f \
-		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
-		! -name '*.mod.c' ! -path '*/bin/*' -print0 2>/dev/null |
-		cpio -pdm --null --quiet "$LINT"
+	find Kbuild VERSION core alloc secure tests/testdev include -type f \
+		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \
+		-o -name VERSION \) ! -name '*.mod.c' ! -path '*/bin/*' \
+		-print0 2>/dev/null | cpio -pdm --null --quiet "$LINT"
 	if KCFLAGS=-Werror KDOC_WERROR=1 make -s -C "$KDIR" M="$LINT" \
 		W=1e C=2 CF=-Wsparse-error modules >"$LINT.log" 2>&1 &&
 	   ! grep -q 'warning:\|error:' "$LINT.log"; then
