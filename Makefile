@@ -9,7 +9,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 export KVER KDIR
 
 .PHONY: all modules lib tools tests demo-prog deps check check-quick demo lint \
-	debug-kernel debug-modules host-check dkms-install clean
+	debug-kernel debug-modules host-check dkms-install install uninstall \
+	clean
 
 all: modules lib tools tests demo-prog
 
@@ -91,6 +92,52 @@ host-check:
 # they are rebuilt for every kernel update.
 dkms-install:
 	scripts/dkms.sh install
+
+# Installs libsmaf (shared, static, headers with the UAPI header,
+# libsmaf.pc), smafctl (linked with the shared libsmaf), the manual pages,
+# the udev rule and an example modules-load.d file; uninstall removes them.
+# The usual variables, given on the command line (lib/ and tools/ get them
+# too): DESTDIR, PREFIX (/usr/local), BINDIR, LIBDIR (PREFIX/lib/<multiarch
+# triplet>), INCLUDEDIR, MANDIR (PREFIX/share/man), DOCDIR
+# (PREFIX/share/doc/smaf) and UDEVRULESDIR (/usr/lib/udev/rules.d whatever
+# PREFIX is: udev reads no other system directory). The kernel modules are
+# installed with DKMS: make dkms-install, or Debian's smaf-dkms package.
+# In a DESTDIR, uninstall also removes the directories it leaves empty.
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/smaf
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
+INSTALL ?= install
+MANPAGES := man/smafctl.1 man/libsmaf.3 man/smaf.4
+# $(call prune,DIR...): with DESTDIR (a staging tree), removes each DIR and
+# its parents up to DESTDIR while they are empty; without, nothing.
+prune = $(if $(DESTDIR),for d in $(addprefix $(DESTDIR),$(1)); do \
+	while [ "$$d" != "$(DESTDIR)" ] && rmdir "$$d" 2>/dev/null; do \
+		d=$${d%/*}; done; done)
+
+install:
+	$(MAKE) -C lib install
+	$(MAKE) -C tools install
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s && \
+		$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
+	$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 0644 udev/60-smaf.rules $(DESTDIR)$(UDEVRULESDIR)/
+	$(INSTALL) -m 0644 modules-load.d/smaf.conf $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	$(MAKE) -C lib uninstall
+	$(MAKE) -C tools uninstall
+	for m in $(MANPAGES); do \
+		rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+	done
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-smaf.rules \
+	      $(DESTDIR)$(DOCDIR)/examples/smaf.conf
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	$(call prune,$(addprefix $(MANDIR)/man,1 3 4) $(UDEVRULESDIR) \
+		$(patsubst %/,%,$(dir $(DOCDIR))))
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || true

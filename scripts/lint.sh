@@ -5,7 +5,8 @@
 # of the modules, the UAPI, libsmaf and the tools; then the modules built
 # with W=1 (extra warnings and kernel-doc) and sparse on every file (C=2),
 # warnings as errors; coccicheck's reports; the syzkaller description
-# checked against the UAPI; then, as root, the DKMS package built by dkms.
+# checked against the UAPI; the manual pages (mandoc -Tlint, groff, smafctl
+# --help against its page); then, as root, the DKMS package built by dkms.
 # Prints one line per check; exits non-zero on any finding. Takes whatever
 # exists: a missing or empty directory is no error.
 set -uo pipefail
@@ -140,6 +141,10 @@ else
 	echo "lint: syzkaller description: FAILED"
 	fail=1
 fi
+
+# --- the manual pages: mandoc -Tlint, groff's warnings, and smafctl's
+# --help against man/smafctl.1 (scripts/check-man.sh).
+scripts/check-man.sh || fail=1
 
 # --- the DKMS package (dkms.conf) built for the Debian headers in private
 # dkms trees; dkms itself refuses to run without root.
