@@ -10,7 +10,7 @@ export KVER KDIR
 
 .PHONY: all modules lib tools tests demo-prog deps check check-quick demo lint \
 	debug-kernel debug-modules host-check dkms-install install uninstall \
-	clean
+	deb deb-check clean
 
 all: modules lib tools tests demo-prog
 
@@ -63,6 +63,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) lint
 	$(MAKE) host-check
+	$(MAKE) deb-check
 	$(MAKE) debug-modules
 	tests/vm/run.sh lanes stock debug
 
@@ -71,6 +72,7 @@ check-quick: deps
 	$(MAKE) all
 	$(MAKE) lint
 	$(MAKE) host-check
+	$(MAKE) deb-check
 	tests/vm/run.sh check
 
 # The main job: a VM that shows what SMAF does, in plain words.
@@ -87,6 +89,16 @@ lint:
 # and no-/dev/smaf paths under valgrind (no error, no leak).
 host-check:
 	$(MAKE) -C tools valgrind
+
+# The Debian packages smaf-dkms, libsmaf1, libsmaf-dev and smaf-tools
+# (debian/), built with dpkg-buildpackage -us -uc -b from a copy of the tree
+# in build/deb/, where the .deb files land; deb-check runs lintian on them
+# too (no error, no warning: what is left is overridden with a reason).
+deb:
+	scripts/deb.sh build
+
+deb-check: deb
+	scripts/deb.sh lintian
 
 # Installs the kernel modules system-wide through DKMS (as root), so that
 # they are rebuilt for every kernel update.

@@ -5,8 +5,9 @@
 # of the modules, the UAPI, libsmaf and the tools; then the modules built
 # with W=1 (extra warnings and kernel-doc) and sparse on every file (C=2),
 # warnings as errors; coccicheck's reports; the syzkaller description
-# checked against the UAPI; the manual pages (mandoc -Tlint, groff, smafctl
-# --help against its page); then, as root, the DKMS package built by dkms.
+# checked against the UAPI; one version everywhere; the manual pages (mandoc
+# -Tlint, groff, smafctl --help against its page); then, as root, the DKMS
+# package built by dkms.
 # Prints one line per check; exits non-zero on any finding. Takes whatever
 # exists: a missing or empty directory is no error.
 set -uo pipefail
@@ -141,6 +142,9 @@ else
 	echo "lint: syzkaller description: FAILED"
 	fail=1
 fi
+
+# --- one version (VERSION) everywhere it is carried.
+scripts/check-version.sh || fail=1
 
 # --- the manual pages: mandoc -Tlint, groff's warnings, and smafctl's
 # --help against man/smafctl.1 (scripts/check-man.sh).
