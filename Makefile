@@ -56,16 +56,17 @@ debug-modules:
 		-print0 | xargs -0 cp -p -u --parents -t $(DEBUG_MODULES) && \
 	$(MAKE) -C $$dir/build M=$(DEBUG_MODULES) modules
 
-# The whole test suite: static checks, then every test in the VM, on
-# Debian's kernel (the stock lane), then on the debug kernel (the debug
-# lane); one summary over both. `.ci/run` runs this.
+# The whole test suite: static checks, the Debian packages and lintian, then
+# every test in the VM, on Debian's kernel (the stock lane), then on the
+# debug kernel (the debug lane), then the packages installed on a Debian 12
+# system (the debian lane); one summary over all three. `.ci/run` runs this.
 check: deps
 	$(MAKE) all
 	$(MAKE) lint
 	$(MAKE) host-check
 	$(MAKE) deb-check
 	$(MAKE) debug-modules
-	tests/vm/run.sh lanes stock debug
+	tests/vm/run.sh lanes stock debug debian
 
 # The stock lane alone, for fast iteration.
 check-quick: deps

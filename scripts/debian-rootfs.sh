@@ -46,6 +46,7 @@ KVERSION=$(dpkg-query -W -f='${Version}' "linux-image-$KVER" 2>/dev/null) ||
 packages=$(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' \
 	-e "s/@KVER@/$KVER/g" -e "s/@KVERSION@/$KVERSION/g" "$LIST")
 # Debian's archive as apt knows it here: one "deb URI SUITE main" a suite.
+# shellcheck disable=SC2016 # apt's own $(FIELD) placeholders
 sources=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' \
 	'Created-By: Packages' 2>/dev/null |
 	awk -v s="$SUITE" '$2 ~ "^" s "(-updates|-security)?$" {
@@ -84,7 +85,6 @@ printf '%s\n' "$packages" >"$DIR/packages"
 say "making the Debian $SUITE root filesystem in $DIR (once per machine;" \
     "log in $DIR/build.log)"
 start=$(date +%s)
-# shellcheck disable=SC2046 # one --include per package
 if ! mmdebstrap "${OPTS[@]}" \
 	--include="$(paste -sd, "$DIR/packages")" \
 	"$SUITE" "$DIR/root.tar.tmp" - <<<"$sources" >"$DIR/build.log" 2>&1; then

@@ -45,7 +45,18 @@ LOG=$W/install.log
 VERSION=$(cat "$TOP/VERSION")
 SMAF_USER=smafuser
 
-die() { echo "debian.sh: $*" >&2; exit 1; }
+# die MESSAGE: a failure before the VM boots, also as a result for run.sh.
+die() {
+	echo "debian.sh: $*" >&2
+	{
+		cat "$HOST_RESULTS" 2>/dev/null
+		echo "SMAF-VM-STARTED check"
+		echo "RESULT FAIL pkg/setup # $*"
+		echo "SMAF-VM-FINISHED check"
+	} >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
+	: >"$CONSOLE"
+	exit 1
+}
 say() { echo "debian.sh: $*"; }
 result() {
 	local st=$1 name=$2
@@ -75,7 +86,9 @@ not_booted() {
 KVER=${KVER:-$("$TOP/scripts/kver.sh")} || die "no Debian 6.1 kernel"
 KERNEL=/boot/vmlinuz-$KVER
 INITRD=/boot/initrd.img-$KVER
-[ -r "$KERNEL" ] && [ -r "$INITRD" ] || die "$KERNEL or $INITRD missing"
+if [ ! -r "$KERNEL" ] || [ ! -r "$INITRD" ]; then
+	die "$KERNEL or $INITRD missing"
+fi
 mapfile -t debs < <("$TOP/scripts/deb.sh" list 2>/dev/null)
 [ "${#debs[@]}" -eq 4 ] || die "the packages are not built: run 'make deb'"
 
@@ -97,6 +110,7 @@ mkdir -p "$ROOT"
 # in_root CMD...: CMD in the tree, with /proc, /sys and /dev, in a mount
 # namespace of its own (nothing stays mounted), without network use.
 in_root() {
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	unshare --mount --propagation private -- sh -c '
 		root=$1; shift
 		mount -t proc proc "$root/proc" &&
@@ -111,11 +125,14 @@ in_root() {
 # --- 2. the packages, as a Debian user installs them
 mkdir -p "$ROOT/tmp/smaf-debs"
 cp "${debs[@]}" "$ROOT/tmp/smaf-debs/"
+in_debs=()
+for d in "${debs[@]}"; do
+	in_debs+=("/tmp/smaf-debs/${d##*/}")
+done
 say "apt-get install ./${debs[*]##*/} linux-headers-$KVER (log: ${LOG#"$TOP"/})"
 if in_root apt-get install -y -q --no-install-recommends \
-	-o Dpkg::Use-Pty=0 \
-	$(for d in "${debs[@]}"; do echo "/tmp/smaf-debs/${d##*/}"; done) \
-	"linux-headers-$KVER" >"$LOG" 2>&1; then
+	-o Dpkg::Use-Pty=0 "${in_debs[@]}" "linux-headers-$KVER" \
+	>"$LOG" 2>&1; then
 	result PASS apt-install
 else
 	tail -n 30 "$LOG" | sed 's/^/        /'

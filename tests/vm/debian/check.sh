@@ -13,7 +13,7 @@ set -u
 
 RESULTS=/dev/ttyS1
 SRC=/usr/local/share/smaf-vm/alloc-test.c
-PACKAGES="smaf-dkms smaf-tools libsmaf-dev libsmaf1"
+PACKAGES=(smaf-dkms smaf-tools libsmaf-dev libsmaf1)
 MODULES="smaf smaf-system smaf-cma smaf-firewall"
 # shellcheck source=/dev/null
 . /etc/smaf-vm/env
@@ -123,8 +123,10 @@ t_allocators() {
 	local out
 	out=$(as_user "smafctl allocators") || { echo "$out"; return 1; }
 	printf '%s\n' "$out" >/dev/console
-	grep -q smaf-system <<<"$out" && grep -q smaf-cma <<<"$out" ||
-		{ echo "smafctl allocators lists neither smaf-system nor smaf-cma"; return 1; }
+	if ! grep -q smaf-system <<<"$out" || ! grep -q smaf-cma <<<"$out"; then
+		echo "smafctl allocators does not list smaf-system and smaf-cma"
+		return 1
+	fi
 }
 check smafctl-allocators t_allocators
 t_buffers() {
@@ -154,7 +156,7 @@ t_unload() {
 	! grep -q '^smaf' /proc/modules || { grep '^smaf' /proc/modules; return 1; }
 }
 check modprobe-r t_unload
-files=$(dpkg -L $PACKAGES | sort -u | while read -r f; do
+files=$(dpkg -L "${PACKAGES[@]}" | sort -u | while read -r f; do
 	[ -d "$f" ] || echo "$f"
 done)
 nfiles=$(wc -l <<<"$files")
@@ -170,7 +172,7 @@ t_listed() {
 check dpkg-L t_listed
 t_purge() {
 	local f left="" ko st
-	DEBIAN_FRONTEND=noninteractive apt-get purge -y -q $PACKAGES >/tmp/purge.log 2>&1 ||
+	DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "${PACKAGES[@]}" >/tmp/purge.log 2>&1 ||
 		{ cat /tmp/purge.log; return 1; }
 	sed 's/^/purge| /' /tmp/purge.log >/dev/console 2>/dev/null
 	while read -r f; do
@@ -195,7 +197,7 @@ t_purge() {
 		return 1
 	fi
 	# Purged: unknown to dpkg (an error on stderr), or "not installed".
-	st=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PACKAGES \
+	st=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${PACKAGES[@]}" \
 		2>/dev/null | grep -v '^.n ' || true)
 	[ -z "$st" ] || { echo "dpkg still has: $st"; return 1; }
 	say "removed: $nfiles files, the DKMS-built modules and DKMS's tree"
