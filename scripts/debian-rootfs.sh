@@ -13,7 +13,7 @@
 # installed on this machine, so that they match /boot/vmlinuz-KVER) and
 # what SMAF's packages need, from tests/vm/debian/packages. It is cached
 # outside the repository, keyed by that list (resolved for this kernel),
-# the archive's suites and mmdebstrap's options:
+# the suite and mmdebstrap's options:
 #	/var/cache/smaf/debian-rootfs-<sha256, 12>/root.tar
 #	/var/cache/smaf/debian-rootfs-<sha256, 12>/packages	the resolved list
 #	/var/cache/smaf/debian-rootfs-<sha256, 12>/build.log
@@ -45,17 +45,10 @@ KVERSION=$(dpkg-query -W -f='${Version}' "linux-image-$KVER" 2>/dev/null) ||
 # The package list, comments dropped, the kernel filled in.
 packages=$(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' \
 	-e "s/@KVER@/$KVER/g" -e "s/@KVERSION@/$KVERSION/g" "$LIST")
-# Debian's archive as apt knows it here: one "deb URI SUITE main" a suite.
-# shellcheck disable=SC2016 # apt's own $(FIELD) placeholders
-sources=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' \
-	'Created-By: Packages' 2>/dev/null |
-	awk -v s="$SUITE" '$2 ~ "^" s "(-updates|-security)?$" {
-		print "deb " $1 " " $2 " main" }' | LC_ALL=C sort -u)
-[ -n "$sources" ] || die "apt knows no $SUITE archive on this machine"
 OPTS=(--variant=minbase --mode=root --format=tar
 	--aptopt='APT::Install-Recommends "false"'
 	--dpkgopt='force-unsafe-io')
-hash=$(printf '%s\n' "$packages" "$sources" "${OPTS[@]}" |
+hash=$(printf '%s\n' "$packages" "$SUITE" "${OPTS[@]}" |
 	sha256sum | cut -c1-12)
 DIR=$CACHE/debian-rootfs-$hash
 
@@ -78,6 +71,24 @@ if [ -e "$DIR/.complete" ]; then
 	echo "$DIR/root.tar"
 	exit 0
 fi
+
+# Debian's archive as apt knows it here: one "deb URI SUITE main" a suite.
+# apt lists only the targets it has downloaded: without lists (a fresh
+# machine), apt-get update first.
+archive() {
+	# shellcheck disable=SC2016 # apt's own $(FIELD) placeholders
+	apt-get indextargets --format '$(REPO_URI) $(RELEASE)' \
+		'Created-By: Packages' 2>/dev/null |
+		awk -v s="$SUITE" '$2 ~ "^" s "(-updates|-security)?$" {
+			print "deb " $1 " " $2 " main" }' | LC_ALL=C sort -u
+}
+sources=$(archive)
+if [ -z "$sources" ]; then
+	say "apt has no package lists: apt-get update"
+	apt-get -q update >&2 || die "apt-get update failed"
+	sources=$(archive)
+fi
+[ -n "$sources" ] || die "apt knows no $SUITE archive on this machine"
 
 rm -rf "$DIR"
 mkdir -p "$DIR"

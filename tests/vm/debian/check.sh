@@ -69,19 +69,29 @@ for m in $MODULES; do
 done
 udevadm settle -t 60
 
-# --- the device nodes have the group and mode of the udev rule
-t_node() {
-	local st
-	st=$(stat -c '%G %a' "$1") || return 1
-	[ "$st" = "video 660" ] || { echo "$1 is '$st', not 'video 660'"; return 1; }
+# --- the device nodes have the group and mode the installed udev rule sets
+RULE=/usr/lib/udev/rules.d/60-smaf.rules
+# rule_of MATCH: "GROUP MODE" of the rule line containing MATCH (MODE
+# without its leading 0, as stat prints it).
+rule_of() {
+	grep -F "$1" "$RULE" | grep -v '^#' | head -n 1 |
+		sed -n 's/.*GROUP="\([^"]*\)".*MODE="0*\([0-7]*\)".*/\1 \2/p'
 }
-check udev-dev-smaf t_node /dev/smaf
+t_node() {
+	local st want
+	want=$(rule_of "$2")
+	[ -n "$want" ] || { echo "$RULE sets no GROUP and MODE for $2"; return 1; }
+	st=$(stat -c '%G %a' "$1") || return 1
+	[ "$st" = "$want" ] || { echo "$1 is '$st', not '$want' ($RULE)"; return 1; }
+}
+check udev-dev-smaf t_node /dev/smaf 'KERNEL=="smaf", SUBSYSTEM=="misc"'
+
 for n in /dev/dma_heap/*; do
 	[ -c "$n" ] || continue
 	read -r maj min < <(stat -c '%t %T' "$n")
 	sub=$(readlink -f "/sys/dev/char/$((16#$maj)):$((16#$min))/subsystem")
 	[ "${sub##*/}" = smaf_heap ] || continue
-	check "udev-dma_heap-${n##*/}" t_node "$n"
+	check "udev-dma_heap-${n##*/}" t_node "$n" 'SUBSYSTEM=="smaf_heap"'
 done
 
 # --- an unprivileged user of the group video builds and runs a program
