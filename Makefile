@@ -9,7 +9,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 export KVER KDIR
 
 .PHONY: all modules lib tools tests demo-prog deps check check-quick demo lint \
-	debug-kernel debug-modules host-check dkms-install clean
+	debug-kernel debug-modules host-check dkms-install install uninstall \
+	deb deb-check clean
 
 all: modules lib tools tests demo-prog
 
@@ -41,7 +42,7 @@ deps:
 # copy of their sources in build/debug-modules, so that the stock build's
 # objects stay as they are.
 DEBUG_MODULES := $(CURDIR)/build/debug-modules
-MODULE_SOURCES := Kbuild core alloc secure tests/testdev include
+MODULE_SOURCES := Kbuild VERSION core alloc secure tests/testdev include
 
 debug-kernel:
 	scripts/debug-kernel.sh
@@ -50,25 +51,29 @@ debug-modules:
 	@dir=$$(scripts/debug-kernel.sh) && \
 	mkdir -p $(DEBUG_MODULES) && \
 	find $(MODULE_SOURCES) -type f \( -name '*.[ch]' -o -name Kbuild \
-		-o -name Makefile \) ! -name '*.mod.c' ! -path '*/bin/*' \
+		-o -name Makefile -o -name VERSION \) ! -name '*.mod.c' \
+		! -path '*/bin/*' \
 		-print0 | xargs -0 cp -p -u --parents -t $(DEBUG_MODULES) && \
 	$(MAKE) -C $$dir/build M=$(DEBUG_MODULES) modules
 
-# The whole test suite: static checks, then every test in the VM, on
-# Debian's kernel (the stock lane), then on the debug kernel (the debug
-# lane); one summary over both. `.ci/run` runs this.
+# The whole test suite: static checks, the Debian packages and lintian, then
+# every test in the VM, on Debian's kernel (the stock lane), then on the
+# debug kernel (the debug lane), then the packages installed on a Debian 12
+# system (the debian lane); one summary over all three. `.ci/run` runs this.
 check: deps
 	$(MAKE) all
 	$(MAKE) lint
 	$(MAKE) host-check
+	$(MAKE) deb-check
 	$(MAKE) debug-modules
-	tests/vm/run.sh lanes stock stock-2g stock-bounce debug
+	tests/vm/run.sh lanes stock stock-2g stock-bounce debug debian
 
 # The stock lane alone, for fast iteration.
 check-quick: deps
 	$(MAKE) all
 	$(MAKE) lint
 	$(MAKE) host-check
+	$(MAKE) deb-check
 	tests/vm/run.sh check
 
 # The main job: a VM that shows what SMAF does, in plain words.
@@ -86,10 +91,66 @@ lint:
 host-check:
 	$(MAKE) -C tools valgrind
 
+# The Debian packages smaf-dkms, libsmaf1, libsmaf-dev and smaf-tools
+# (debian/), built with dpkg-buildpackage -us -uc -b from a copy of the tree
+# in build/deb/, where the .deb files land; deb-check runs lintian on them
+# too (no error, no warning: what is left is overridden with a reason).
+deb:
+	scripts/deb.sh build
+
+deb-check: deb
+	scripts/deb.sh lintian
+
 # Installs the kernel modules system-wide through DKMS (as root), so that
 # they are rebuilt for every kernel update.
 dkms-install:
 	scripts/dkms.sh install
+
+# Installs libsmaf (shared, static, headers with the UAPI header,
+# libsmaf.pc), smafctl (linked with the shared libsmaf), the manual pages,
+# the udev rule and an example modules-load.d file; uninstall removes them.
+# The usual variables, given on the command line (lib/ and tools/ get them
+# too): DESTDIR, PREFIX (/usr/local), BINDIR, LIBDIR (PREFIX/lib/<multiarch
+# triplet>), INCLUDEDIR, MANDIR (PREFIX/share/man), DOCDIR
+# (PREFIX/share/doc/smaf) and UDEVRULESDIR (/usr/lib/udev/rules.d whatever
+# PREFIX is: udev reads no other system directory). The kernel modules are
+# installed with DKMS: make dkms-install, or Debian's smaf-dkms package.
+# In a DESTDIR, uninstall also removes the directories it leaves empty.
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/smaf
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
+INSTALL ?= install
+MANPAGES := man/smafctl.1 man/libsmaf.3 man/smaf.4
+# $(call prune,DIR...): with DESTDIR (a staging tree), removes each DIR and
+# its parents up to DESTDIR while they are empty; without, nothing.
+prune = $(if $(DESTDIR),for d in $(addprefix $(DESTDIR),$(1)); do \
+	while [ "$$d" != "$(DESTDIR)" ] && rmdir "$$d" 2>/dev/null; do \
+		d=$${d%/*}; done; done)
+
+install:
+	$(MAKE) -C lib install
+	$(MAKE) -C tools install
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s && \
+		$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
+	$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 0644 udev/60-smaf.rules $(DESTDIR)$(UDEVRULESDIR)/
+	$(INSTALL) -m 0644 modules-load.d/smaf.conf $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	$(MAKE) -C lib uninstall
+	$(MAKE) -C tools uninstall
+	for m in $(MANPAGES); do \
+		rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+	done
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-smaf.rules \
+	      $(DESTDIR)$(DOCDIR)/examples/smaf.conf
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	$(call prune,$(addprefix $(MANDIR)/man,1 3 4) $(UDEVRULESDIR) \
+		$(patsubst %/,%,$(dir $(DOCDIR))))
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || true

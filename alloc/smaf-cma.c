@@ -157,3 +157,4 @@ module_exit(smaf_cma_exit);
 
 MODULE_DESCRIPTION("SMAF allocator of contiguous memory from the DMA API");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(SMAF_VERSION);

@@ -258,3 +258,4 @@ module_exit(smaf_system_exit);
 
 MODULE_DESCRIPTION("SMAF allocator of scattered pages, largest chunks first");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(SMAF_VERSION);

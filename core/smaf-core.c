@@ -554,4 +554,5 @@ module_exit(smaf_exit);
 
 MODULE_DESCRIPTION("SMAF: Secure Memory Allocation Framework core");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(SMAF_VERSION);
 MODULE_IMPORT_NS(DMA_BUF);

@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # SMAF's DKMS package (dkms.conf at the top of the tree).
-#   scripts/dkms.sh stage	copy what the package ships (dkms.conf, Kbuild,
-#				the kernel sources and headers; no test
-#				modules) to build/dkms/smaf-VERSION; print it
+#   scripts/dkms.sh stage [DIR]	copy what the package ships (dkms.conf with
+#				its version filled in, Kbuild, VERSION, the
+#				kernel sources and headers; no test modules)
+#				to DIR (default build/dkms/smaf-VERSION, the
+#				Debian package uses /usr/src/smaf-VERSION);
+#				print DIR
 #   scripts/dkms.sh check	as root: add and build the package for the
 #				Debian headers ($KVER) in private dkms trees
 #				under build/dkms, never touching /usr/src or
@@ -16,17 +19,29 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
-VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
+VERSION=$(cat VERSION)
 STAGE=$TOP/build/dkms/smaf-$VERSION
 
+# dkms.conf says PACKAGE_VERSION="#MODULE_VERSION#" (dh_dkms's placeholder).
+grep -q '^PACKAGE_VERSION="#MODULE_VERSION#"$' dkms.conf || {
+	echo "dkms.sh: dkms.conf must say PACKAGE_VERSION=\"#MODULE_VERSION#\"" \
+	     "(the version is the file VERSION)" >&2
+	exit 1
+}
+
+# stage [DIR]: the package's files in DIR (default $STAGE).
 stage() {
-	rm -rf "$STAGE"
-	mkdir -p "$STAGE"
-	find dkms.conf Kbuild core alloc secure include -type f \
-		\( -name '*.[ch]' -o -name Kbuild -o -name dkms.conf \) \
+	local dir=${1:-$STAGE}
+
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	find Kbuild VERSION core alloc secure include -type f \
+		\( -name '*.[ch]' -o -name Kbuild -o -name VERSION \) \
 		! -name '*.mod.c' -print0 |
-		cpio -pdm --null --quiet "$STAGE"
-	echo "$STAGE"
+		cpio -pdm --null --quiet "$dir"
+	sed "s/#MODULE_VERSION#/$VERSION/" dkms.conf >"$dir/dkms.conf"
+	chmod 0644 "$dir/dkms.conf"
+	echo "$dir"
 }
 
 need_root() {
@@ -79,11 +94,11 @@ install() {
 }
 
 case "${1:-}" in
-stage) stage ;;
+stage) stage "${2:-}" ;;
 check) check ;;
 install) install ;;
 *)
-	echo "usage: scripts/dkms.sh stage|check|install" >&2
+	echo "usage: scripts/dkms.sh stage [DIR]|check|install" >&2
 	exit 2
 	;;
 esac

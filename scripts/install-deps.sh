@@ -33,6 +33,15 @@ PKGS="
 	dkms
 	coccinelle
 	valgrind
+	mandoc
+	man-db
+	debhelper
+	dh-dkms
+	dpkg-dev
+	fakeroot
+	lintian
+	mmdebstrap
+	e2fsprogs
 "
 # linux-image-amd64, linux-headers-amd64: the 6.1 kernel the VM boots and
 #   the headers the modules build against (scripts/kver.sh picks them).
@@ -45,6 +54,13 @@ PKGS="
 # dkms: scripts/dkms.sh (the DKMS package, built by scripts/lint.sh).
 # coccinelle: spatch, for coccicheck in scripts/lint.sh.
 # valgrind: smafctl's host checks (make -C tools valgrind).
+# mandoc, man-db: make lint's manual page checks (mandoc -Tlint; man's
+#   groff warnings, as lintian sees them).
+# debhelper, dh-dkms, dpkg-dev, fakeroot: make deb, the Debian packages
+#   (dpkg-buildpackage -us -uc -b; dh-dkms is dh_dkms).
+# lintian: make deb-check, the packages' lint.
+# mmdebstrap: the Debian 12 root filesystem of the debian VM lane
+#   (scripts/debian-rootfs.sh); e2fsprogs: its disk image (mke2fs -d).
 # binutils: readelf, to refuse dynamic binaries in the initramfs.
 # bc, bison, flex, libelf-dev, libssl-dev: building the debug kernel from
 #   linux-source-6.1 (scripts/debug-kernel.sh; gcc, make, perl and kmod's

@@ -5,7 +5,9 @@
 # of the modules, the UAPI, libsmaf and the tools; then the modules built
 # with W=1 (extra warnings and kernel-doc) and sparse on every file (C=2),
 # warnings as errors; coccicheck's reports; the syzkaller description
-# checked against the UAPI; then, as root, the DKMS package built by dkms.
+# checked against the UAPI; one version everywhere; the manual pages (mandoc
+# -Tlint, groff, smafctl --help against its page); then, as root, the DKMS
+# package built by dkms.
 # Prints one line per check; exits non-zero on any finding. Takes whatever
 # exists: a missing or empty directory is no error.
 set -uo pipefail
@@ -79,10 +81,10 @@ else
 	LINT=$TOP/build/lint
 	rm -rf "$LINT"
 	mkdir -p "$LINT"
-	find Kbuild core alloc secure tests/testdev include -type f \
-		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
-		! -name '*.mod.c' ! -path '*/bin/*' -print0 2>/dev/null |
-		cpio -pdm --null --quiet "$LINT"
+	find Kbuild VERSION core alloc secure tests/testdev include -type f \
+		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \
+		-o -name VERSION \) ! -name '*.mod.c' ! -path '*/bin/*' \
+		-print0 2>/dev/null | cpio -pdm --null --quiet "$LINT"
 	if KCFLAGS=-Werror KDOC_WERROR=1 make -s -C "$KDIR" M="$LINT" \
 		W=1e C=2 CF=-Wsparse-error modules >"$LINT.log" 2>&1 &&
 	   ! grep -q 'warning:\|error:' "$LINT.log"; then
@@ -140,6 +142,13 @@ else
 	echo "lint: syzkaller description: FAILED"
 	fail=1
 fi
+
+# --- one version (VERSION) everywhere it is carried.
+scripts/check-version.sh || fail=1
+
+# --- the manual pages: mandoc -Tlint, groff's warnings, and smafctl's
+# --help against man/smafctl.1 (scripts/check-man.sh).
+scripts/check-man.sh || fail=1
 
 # --- the DKMS package (dkms.conf) built for the Debian headers in private
 # dkms trees; dkms itself refuses to run without root.

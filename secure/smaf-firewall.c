@@ -988,4 +988,5 @@ module_init(smaf_fw_init);
 module_exit(smaf_fw_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(SMAF_VERSION);
 MODULE_DESCRIPTION("SMAF reference secure module: emulated memory firewall");

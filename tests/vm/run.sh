@@ -14,6 +14,9 @@
 #		lockdep, kmemleak, DMA-API debug, fault injection, CMA) and
 #		the modules built against it in build/debug-modules
 #		(make debug-modules)
+#   debian	Debian's kernel booting a Debian 12 root filesystem with
+#		SMAF's packages installed (make deb), systemd as init:
+#		tests/vm/debian.sh (check mode only)
 #
 #   tests/vm/run.sh [--lane L] check	every suite in tests/vm/suites.d, then
 #				the leak, unload and reload checks; one line
@@ -67,8 +70,8 @@ LANES=()
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 usage() {
-	die "usage: run.sh [--lane stock|debug] check|demo|report," \
-	    "or run.sh lanes [stock|debug]..."
+	die "usage: run.sh [--lane stock|debug|debian] check|demo|report," \
+	    "or run.sh lanes [stock|debug|debian]..."
 }
 
 while [ $# -gt 0 ]; do
@@ -107,7 +110,11 @@ lane_setup() {
 		L_CONSOLE=$BUILD/vm-debug-console.log
 		L_RESULTS=$BUILD/vm-debug-results.log
 		;;
-	*) die "unknown lane '$1' (stock, stock-2g, stock-bounce or debug)" ;;
+	debian)
+		L_CONSOLE=$BUILD/vm-debian-console.log
+		L_RESULTS=$BUILD/vm-debian-results.log
+		;;
+	*) die "unknown lane '$1' (stock, stock-2g, stock-bounce, debug or debian)" ;;
 	esac
 	if [ "$MODE" != lanes ]; then
 		L_CONSOLE=${SMAF_VM_CONSOLE:-$L_CONSOLE}
@@ -122,7 +129,7 @@ lane_setup() {
 	L_APPEND="$L_APPEND printk.time=1 rcupdate.rcu_cpu_stall_timeout=60"
 	L_MEM=6G L_ONLY=
 	case "$1" in
-	stock | stock-2g | stock-bounce)
+	stock | stock-2g | stock-bounce | debian)
 		L_KVER=${KVER:-$("$TOP/scripts/kver.sh" || true)}
 		if [ -z "$L_KVER" ]; then
 			L_ERR="no Debian 6.1 kernel image + headers; run 'make deps' as root"
@@ -144,6 +151,14 @@ lane_setup() {
 		stock-bounce)
 			L_APPEND="$L_APPEND swiotlb=force"
 			L_ONLY="00-vm.sh,45-bounce.sh"
+			;;
+		debian)
+			L_GUEST="lane=stock"
+			L_TIMEOUT=${SMAF_VM_DEBIAN_TIMEOUT:-1200}
+			if [ ! -e "$TOP/build/deb/smaf-dkms_$(cat "$TOP/VERSION")_all.deb" ]; then
+				L_ERR="the Debian packages are not built: run 'make deb'"
+				return 1
+			fi
 			;;
 		esac
 		;;
@@ -354,6 +369,16 @@ boot() {
 	local mode=$1 append qrc
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 missing; run 'make deps' as root"
+	if [ "$L_LANE" = debian ]; then
+		[ "$mode" = check ] || die "the debian lane has only check mode"
+		L_START=$(date +%s)
+		"$TOP/tests/vm/debian.sh" "$L_CONSOLE" "$L_RESULTS" \
+			"$L_APPEND loglevel=7 ${SMAF_VM_APPEND:-}" "$L_TIMEOUT" ||
+			echo "run.sh: tests/vm/debian.sh failed"
+		L_SECONDS=$(($(date +%s) - L_START))
+		echo "run.sh: the debian lane ran for ${L_SECONDS}s"
+		return 0
+	fi
 	mkdir -p "$(dirname "$L_INITRD")"
 	KVER=$L_KVER SMAF_VM_MODROOT=$L_MODROOT SMAF_VM_KO_TOP=$L_KOTOP \
 		"$TOP/tests/vm/mkinitramfs.sh" "$L_INITRD"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# smafctl (tools/smafctl.c): tests/test_smafctl.c runs it as a separate
+# smafctl (tools/smafctl/): tests/test_smafctl.c runs it as a separate
 # program and checks its output against the kernel, with vivid loaded so
 # that `create --consumer /dev/video0` resolves a real device node. Then a
 # few shell-level checks, and the tables and JSON printed on the console.
