@@ -1399,6 +1399,25 @@ TEST_F(constraints, set_show_del_clear)
 	ASSERT_LE(0, e) TH_LOG("%s", r->out);
 	EXPECT_EQ(0, jbool(&j, e, "contiguous"));
 	EXPECT_EQ(32, jint(&j, e, "dma_bits"));
+	EXPECT_EQ(0, jbool(&j, e, "sg"));
+
+	/* "sg": scattered memory although no IOMMU, shown as "no". */
+	r = RUN("constraints", "set", TD1, "sg", "dma-bits=32");
+	ASSERT_EQ(0, r->status) TH_LOG("%s", r->err);
+	EXPECT_TRUE(raw_has_line(TD1 " sg dma-bits=32"));
+	r = RUN("constraints");
+	ASSERT_TRUE(find_row(r->out, 0, TD1, row, sizeof(row)))
+		TH_LOG("%s", r->out);
+	EXPECT_STREQ("no", field(row, 1, tok, sizeof(tok)));
+	EXPECT_STREQ("32", field(row, 2, tok, sizeof(tok)));
+	r = RUN("constraints", "--json");
+	root = json_parse(&j, r->out);
+	ASSERT_LE(0, root) TH_LOG("not JSON: %s", r->out);
+	e = rule_of(&j, root, TD1);
+	ASSERT_LE(0, e) TH_LOG("%s", r->out);
+	EXPECT_EQ(1, jbool(&j, e, "sg"));
+	EXPECT_EQ(0, jbool(&j, e, "contiguous"));
+	EXPECT_EQ(2, RUN("constraints", "set", TD1, "sg", "contiguous")->status);
 
 	/* The rule is real: a 64-bit device now gets contiguous memory. */
 	dev = testdev_open();

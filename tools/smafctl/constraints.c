@@ -22,11 +22,12 @@
 struct constraints_rule {
 	const char *device;
 	bool contiguous;
+	bool sg;
 	bool driver;
 	const char *dma_bits;	/* NULL: none */
 };
 
-/* Splits one line of the table ("bus:dev [contiguous] [dma-bits=N]
+/* Splits one line of the table ("bus:dev [contiguous|sg] [dma-bits=N]
  * [driver]"), modified in place. Returns false for an empty line.
  */
 static bool constraints_parse_rule(char *line, struct constraints_rule *r)
@@ -40,12 +41,20 @@ static bool constraints_parse_rule(char *line, struct constraints_rule *r)
 	while ((tok = strtok_r(NULL, " \t", &save))) {
 		if (!strcmp(tok, "contiguous"))
 			r->contiguous = true;
+		else if (!strcmp(tok, "sg"))
+			r->sg = true;
 		else if (!strcmp(tok, "driver"))
 			r->driver = true;
 		else if (!strncmp(tok, "dma-bits=", 9))
 			r->dma_bits = tok + 9;
 	}
 	return true;
+}
+
+/* The CONTIGUOUS column: the rule's word, or "-" for the default. */
+static const char *constraints_layout(const struct constraints_rule *r)
+{
+	return r->contiguous ? "yes" : r->sg ? "no" : "-";
 }
 
 static int constraints_show(void)
@@ -75,15 +84,15 @@ static int constraints_show(void)
 		if (!constraints_parse_rule(line, &r))
 			continue;
 		if (!smafctl_json) {
-			table_row(&t, r.device, r.contiguous ? "yes" : "no",
+			table_row(&t, r.device, constraints_layout(&r),
 				  r.dma_bits, r.driver ? "driver" : "user");
 			continue;
 		}
 		printf("%s{\"device\":", first ? "" : ",");
 		first = false;
 		json_str(r.device);
-		printf(",\"contiguous\":%s,\"dma_bits\":",
-		       r.contiguous ? "true" : "false");
+		printf(",\"contiguous\":%s,\"sg\":%s,\"dma_bits\":",
+		       r.contiguous ? "true" : "false", r.sg ? "true" : "false");
 		if (r.dma_bits && parse_is_number(r.dma_bits))
 			fputs(r.dma_bits, stdout);
 		else
@@ -129,14 +138,15 @@ static int constraints_write(const char *text, const char *device)
 static int constraints_set(int argc, char **argv)
 {
 	char name[SMAF_DEVICE_NAME_LEN], cmd[SMAF_DEVICE_NAME_LEN + 32];
-	bool contiguous = false;
+	const char *layout = "";
 	int i, bits = 0, ret;
 
 	if (argc < 1)
 		return msg_usage_err("set: missing device");
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "contiguous") && !contiguous) {
-			contiguous = true;
+		if ((!strcmp(argv[i], "contiguous") || !strcmp(argv[i], "sg")) &&
+		    !layout[0]) {
+			layout = argv[i];
 		} else if (!strncmp(argv[i], "dma-bits=", 9) && !bits) {
 			if (!parse_int(argv[i] + 9, DMA_BITS_MIN,
 				       DMA_BITS_MAX, &bits))
@@ -152,8 +162,8 @@ static int constraints_set(int argc, char **argv)
 	ret = parse_device(argv[0], name, sizeof(name));
 	if (ret)
 		return ret;
-	snprintf(cmd, sizeof(cmd), "%s%s", name,
-		 contiguous ? " contiguous" : "");
+	snprintf(cmd, sizeof(cmd), "%s%s%s", name, layout[0] ? " " : "",
+		 layout);
 	if (bits)
 		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
 			 " dma-bits=%d", bits);
@@ -214,23 +224,28 @@ const struct smafctl_cmd constraints_cmd = {
 	.summary = "show or edit the device constraints table",
 	.help =
 		"Usage: smafctl [--json] constraints [show]\n"
-		"       smafctl constraints set DEV [contiguous] [dma-bits=N]\n"
+		"       smafctl constraints set DEV [contiguous|sg] [dma-bits=N]\n"
 		"       smafctl constraints del DEV\n"
 		"       smafctl constraints clear\n"
 		"\n"
-		"Shows or edits the rules SMAF applies to devices on top of\n"
-		"what the kernel knows (" CONSTRAINTS_PATH "):\n"
-		"a device needs contiguous memory, or reaches only N address\n"
-		"bits (12 to 64). 'set' replaces the device's rule, 'del'\n"
-		"removes it, 'clear' removes every rule, drivers' included.\n"
-		"Editing needs root.\n"
+		"Shows or edits root's rules, which SMAF applies to devices on\n"
+		"top of what the kernel knows and what drivers declare\n"
+		"(" CONSTRAINTS_PATH "): a device needs contiguous\n"
+		"memory, or takes scattered memory (sg) although no IOMMU\n"
+		"translates its DMA, or reaches only N address bits (12 to 64).\n"
+		"Without either word a device without IOMMU gets contiguous\n"
+		"memory unless its driver declares otherwise. CONTIGUOUS shows\n"
+		"yes, no (sg) or - (not said). 'set' replaces the device's\n"
+		"rule, 'del' removes it, 'clear' removes every rule; drivers'\n"
+		"declarations (debugfs smaf/declarations) stay. Editing needs\n"
+		"root.\n"
 		"\n"
 		"DEV is a \"bus:device\" name (platform:vivid.0), a device node\n"
 		"(/dev/video0) or a sysfs device (/sys/bus/platform/devices/\n"
 		"vivid.0).\n"
 		"\n"
 		"  --json      {\"constraints\":[{\"device\":...,\"contiguous\":...,\n"
-		"              \"dma_bits\":N|null,\"driver\":...}]}\n"
+		"              \"sg\":...,\"dma_bits\":N|null,\"driver\":...}]}\n"
 		"  -h, --help  show this help\n",
 	.run = constraints_run,
 };
