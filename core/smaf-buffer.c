@@ -1,694 +1,56 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SMAF core: buffers and their dma-buf operations.
+ * SMAF core: the buffer lifecycle.
  *
- * One dma-buf is exported per buffer at creation, with no memory behind
- * it. The first device map or CPU access allocates the memory, once, from
- * the allocator forced at creation or else the highest-ranked allocator
- * that can serve every attached device. Each device mapping gets its own
- * copy of the page list, mapped for that device with dma_map_sgtable().
+ * A buffer is created without memory (EMPTY) and receives it, once, from
+ * the memory layer when the exporter first needs it (ALLOCATED), for every
+ * device attached to it or declared for it. A device that attaches later
+ * and cannot use the memory makes it move, content included, when nothing
+ * holds it. At release the memory goes back; secure memory is scrubbed
+ * first, and kept out of use (QUARANTINED) when it cannot be. Each change
+ * of state is one function below, under the buffer's lock.
+ *
+ * This layer calls the memory and secure layers and the constraints; the
+ * exporter above it calls in here.
  */
 
 #define pr_fmt(fmt) "smaf: " fmt
 
-#include <linux/dma-direct.h>
-#include <linux/dma-mapping.h>
-#include <linux/highmem.h>
-#include <linux/iosys-map.h>
+#include <linux/cred.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 
-#include "smaf-internal.h"
+#include "smaf-buffer.h"
+#include "smaf-common.h"
+#include "smaf-constraints.h"
+#include "smaf-registry.h"
 
-/**
- * struct smaf_mapping - one active device mapping
- * @sgt: the buffer's pages, DMA-mapped for the attachment's device
- * @node: entry in &smaf_attachment.mappings
- * @dir: direction of the mapping
- * @attrs: DMA attributes of the mapping
- */
-struct smaf_mapping {
-	struct sg_table sgt;
-	struct list_head node;
-	enum dma_data_direction dir;
-	unsigned long attrs;
-};
-
-/**
- * struct smaf_cpu_map - one mmap() of a buffer, shared by the VMAs it
- *	splits into
- * @buf: the buffer
- * @vmas: VMAs still using it; protected by &smaf_buffer.lock
- * @access: SMAF_ACCESS_* bits granted to the CPU (secure buffers)
- */
-struct smaf_cpu_map {
-	struct smaf_buffer *buf;
-	unsigned int vmas;
-	unsigned int access;
-};
-
-/* What a device does to memory it maps in direction @dir. */
-static unsigned int smaf_dev_access(enum dma_data_direction dir)
-{
-	switch (dir) {
-	case DMA_TO_DEVICE:
-		return SMAF_ACCESS_READ;
-	case DMA_FROM_DEVICE:
-		return SMAF_ACCESS_WRITE;
-	default:
-		return SMAF_ACCESS_READ | SMAF_ACCESS_WRITE;
-	}
-}
-
-/* What the CPU does to memory in a begin/end_cpu_access() bracket. */
-static unsigned int smaf_cpu_access(enum dma_data_direction dir)
-{
-	switch (dir) {
-	case DMA_TO_DEVICE:
-		return SMAF_ACCESS_WRITE;
-	case DMA_FROM_DEVICE:
-		return SMAF_ACCESS_READ;
-	default:
-		return SMAF_ACCESS_READ | SMAF_ACCESS_WRITE;
-	}
-}
-
-static const struct dma_buf_ops smaf_dmabuf_ops;
-static const struct dma_buf_ops smaf_dmabuf_vmap_ops;
-
-/**
- * DOC: kernel vmap
- *
- * Linux 6.1's dma_buf_vmap() treats an exporter's failing vmap as a kernel
- * bug (WARN_ON_ONCE), and it reads &dma_buf_ops.vmap twice: without a lock,
- * to refuse with -EINVAL when there is none, then under &dma_buf.lock to
- * call it. So the op must never fail, which rules out allocating memory in
- * it, and a buffer's ops must never lose their vmap, which rules out taking
- * it away when a buffer becomes secure.
- *
- * A buffer is therefore exported with ops that have no vmap: a kernel
- * importer that maps before anyone else (videobuf2-vmalloc) is refused by
- * the dma-buf core with -EINVAL, whatever could have made an allocation
- * fail. Once the buffer has memory that is not secure, which is for good
- * (the secure flag is fixed once memory exists, and memory never goes
- * away before release), the ops pointer is switched once to the same
- * table plus vmap and vunmap; a reader sees either the old table (no vmap:
- * -EINVAL) or the new one, on both reads, since the switch never goes
- * back. smaf_vmap() then only maps memory that exists, and secure memory
- * is never mapped into the kernel.
- */
-
-/* Once @buf has memory that is not secure, let the kernel vmap it. */
-static void smaf_buffer_allow_vmap(struct smaf_buffer *buf)
-{
-	lockdep_assert_held(&buf->lock);
-	if (buf->mem && !buf->secure &&
-	    buf->dmabuf->ops != &smaf_dmabuf_vmap_ops)
-		WRITE_ONCE(buf->dmabuf->ops, &smaf_dmabuf_vmap_ops);
-}
-
-/* smaf_mem_populate(), and the vmap op for memory that may have it. */
-static int smaf_buffer_populate(struct smaf_buffer *buf)
-{
-	int ret = smaf_mem_populate(buf);
-
-	if (!ret)
-		smaf_buffer_allow_vmap(buf);
-	return ret;
-}
-
-/* Protects smaf_buffers; see DOC: locking in smaf-core.c. */
+/* Protects smaf_buffers; see DOC: locking in smaf-main.c. */
 static DEFINE_MUTEX(smaf_buffers_lock);
-/* Every live buffer, oldest first, for debugfs. */
+/* Every live buffer, oldest first. */
 static LIST_HEAD(smaf_buffers);
 
-static int smaf_attach(struct dma_buf *dmabuf,
-		       struct dma_buf_attachment *attachment)
-{
-	struct smaf_buffer *buf = dmabuf->priv;
-	struct smaf_attachment *a;
-	const char *why;
-	int ret = 0;
-
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
-	if (!a)
-		return -ENOMEM;
-	a->dev = attachment->dev;
-	INIT_LIST_HEAD(&a->mappings);
-
-	mutex_lock(&buf->lock);
-	if (buf->mem && !smaf_mem_serves(buf, a->dev, &why)) {
-		ret = smaf_mem_migrate(buf, a->dev, why);
-		if (ret)
-			goto out_unlock;
-	}
-	list_add_tail(&a->node, &buf->attachments);
-	buf->nr_attachments++;
-	atomic64_inc(&smaf_stats.attachments);
-	attachment->priv = a;
-	a = NULL;
-out_unlock:
-	mutex_unlock(&buf->lock);
-	kfree(a);
-	return ret;
-}
-
-static void smaf_mapping_destroy(struct smaf_buffer *buf,
-				 struct smaf_attachment *a,
-				 struct smaf_mapping *m)
-{
-	lockdep_assert_held(&buf->lock);
-	if (!buf->secure)
-		dma_sync_sgtable_for_cpu(a->dev, &m->sgt, m->dir);
-	dma_unmap_sgtable(a->dev, &m->sgt, m->dir, m->attrs);
-	if (buf->secure)
-		smaf_secure_revoke(buf, a->dev, smaf_dev_access(m->dir));
-	sg_free_table(&m->sgt);
-	list_del(&m->node);
-	kfree(m);
-	buf->nr_device_maps--;
-	atomic64_dec(&smaf_stats.device_mappings);
-}
-
-static void smaf_detach(struct dma_buf *dmabuf,
-			struct dma_buf_attachment *attachment)
-{
-	struct smaf_buffer *buf = dmabuf->priv;
-	struct smaf_attachment *a = attachment->priv;
-	struct smaf_mapping *m, *tmp;
-
-	mutex_lock(&buf->lock);
-	list_for_each_entry_safe(m, tmp, &a->mappings, node) {
-		dev_err(a->dev, "smaf: detached without unmapping\n");
-		smaf_mapping_destroy(buf, a, m);
-	}
-	list_del(&a->node);
-	buf->nr_attachments--;
-	atomic64_dec(&smaf_stats.attachments);
-	mutex_unlock(&buf->lock);
-	kfree(a);
-}
+/*
+ * Freed secure buffers whose memory could not be scrubbed. Protected by
+ * smaf_quarantine_lock, which is taken with no other SMAF lock held (the
+ * secure module's scrub and destroy_ctx run under it).
+ */
+static LIST_HEAD(smaf_quarantine);
+static DEFINE_MUTEX(smaf_quarantine_lock);
 
 /**
- * struct smaf_seg_limits - what one device's segments may be
- * @max: longest segment
- * @boundary: a segment never crosses a multiple of @boundary + 1
- */
-struct smaf_seg_limits {
-	unsigned int max;
-	unsigned long boundary;
-};
-
-static void smaf_seg_limits_init(struct smaf_seg_limits *l, struct device *dev)
-{
-	if (smaf_dev_translated(dev)) {
-		/* The IOMMU maps any segment anywhere. */
-		l->max = UINT_MAX;
-		l->boundary = ULONG_MAX;
-		return;
-	}
-	l->max = dma_get_max_seg_size(dev);
-	l->boundary = dma_get_seg_boundary(dev);
-	/* Each segment is copied through one bounce slot. */
-	if (smaf_dev_bounces(dev))
-		l->max = min_t(size_t, l->max,
-			       rounddown(dma_max_mapping_size(dev), PAGE_SIZE));
-}
-
-/*
- * Cut one entry of the buffer's page list into segments a device can take
- * (@l), writing them from @d on, or only counting them when @d is NULL.
- */
-static unsigned int smaf_sgt_split(struct scatterlist *s,
-				   struct scatterlist **d,
-				   const struct smaf_seg_limits *l)
-{
-	phys_addr_t addr = sg_phys(s);
-	size_t off = 0, len;
-	unsigned int n = 0;
-
-	while (off < s->length) {
-		len = min_t(size_t, s->length - off, l->max);
-		if (l->boundary != ULONG_MAX)
-			len = min_t(size_t, len, l->boundary -
-				    ((addr + off) & l->boundary) + 1);
-		if (*d) {
-			size_t pos = s->offset + off;
-
-			sg_set_page(*d, nth_page(sg_page(s), pos >> PAGE_SHIFT),
-				    len, pos & ~PAGE_MASK);
-			*d = sg_next(*d);
-		}
-		off += len;
-		n++;
-	}
-	return n;
-}
-
-/* Copy the buffer's page list for @dev, cut to what @dev can take. */
-static int smaf_sgt_copy(struct sg_table *dst, struct sg_table *src,
-			 struct device *dev)
-{
-	struct scatterlist *s, *d = NULL;
-	struct smaf_seg_limits l;
-	unsigned int n = 0;
-	int ret, i;
-
-	smaf_seg_limits_init(&l, dev);
-	for_each_sgtable_sg(src, s, i)
-		n += smaf_sgt_split(s, &d, &l);
-	ret = sg_alloc_table(dst, n, GFP_KERNEL);
-	if (ret)
-		return ret;
-	d = dst->sgl;
-	for_each_sgtable_sg(src, s, i)
-		smaf_sgt_split(s, &d, &l);
-	return 0;
-}
-
-/*
- * Secure memory is never bounced: the bounce buffers are memory any device
- * and the kernel share, the copy at map time would take the secrets there
- * whatever the attributes say, and a device's writes would land in them,
- * not in the protected ranges the secure module granted.
- */
-static int smaf_map_secure_check(struct smaf_buffer *buf, struct device *dev)
-{
-	lockdep_assert_held(&buf->lock);
-	if (!smaf_dev_bounces(dev))
-		return 0;
-	smaf_refuse("buffer %lu: %s bounces: no secure map\n", buf->id,
-		    dev_name(dev));
-	return -EOPNOTSUPP;
-}
-
-static struct sg_table *smaf_map_dma_buf(struct dma_buf_attachment *attachment,
-					 enum dma_data_direction dir)
-{
-	struct smaf_buffer *buf = attachment->dmabuf->priv;
-	struct smaf_attachment *a = attachment->priv;
-	struct smaf_mapping *m;
-	int ret;
-
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	if (!m)
-		return ERR_PTR(-ENOMEM);
-	m->dir = dir;
-
-	mutex_lock(&buf->lock);
-	ret = smaf_buffer_populate(buf);
-	if (ret)
-		goto out_unlock;
-	if (buf->secure) {
-		ret = smaf_map_secure_check(buf, a->dev);
-		if (ret)
-			goto out_unlock;
-	}
-	ret = smaf_sgt_copy(&m->sgt, buf->mem->sgt, a->dev);
-	if (ret)
-		goto out_unlock;
-	if (buf->secure) {
-		ret = smaf_secure_grant(buf, a->dev, smaf_dev_access(dir));
-		if (ret)
-			goto out_free_table;
-	}
-	/*
-	 * Mapped without cache maintenance, which is done explicitly below
-	 * (never for secure memory: the CPU does not touch it): several
-	 * devices map one buffer at once, and smaf-cma's memory is also its
-	 * own device's coherent allocation, overlapping mappings that the
-	 * DMA API (CONFIG_DMA_API_DEBUG) accepts only without a CPU sync.
-	 */
-	m->attrs = DMA_ATTR_SKIP_CPU_SYNC;
-	ret = dma_map_sgtable(a->dev, &m->sgt, dir, m->attrs);
-	if (ret) {
-		dev_err_ratelimited(a->dev, "smaf: cannot map buffer %lu: %d\n",
-				    buf->id, ret);
-		goto out_revoke;
-	}
-	if (!buf->secure)
-		dma_sync_sgtable_for_device(a->dev, &m->sgt, dir);
-	list_add_tail(&m->node, &a->mappings);
-	buf->nr_device_maps++;
-	atomic64_inc(&smaf_stats.device_mappings);
-	mutex_unlock(&buf->lock);
-	return &m->sgt;
-
-out_revoke:
-	if (buf->secure)
-		smaf_secure_revoke(buf, a->dev, smaf_dev_access(dir));
-out_free_table:
-	sg_free_table(&m->sgt);
-out_unlock:
-	mutex_unlock(&buf->lock);
-	kfree(m);
-	return ERR_PTR(ret);
-}
-
-static void smaf_unmap_dma_buf(struct dma_buf_attachment *attachment,
-			       struct sg_table *sgt,
-			       enum dma_data_direction dir)
-{
-	struct smaf_buffer *buf = attachment->dmabuf->priv;
-	struct smaf_mapping *m = container_of(sgt, struct smaf_mapping, sgt);
-
-	mutex_lock(&buf->lock);
-	smaf_mapping_destroy(buf, attachment->priv, m);
-	mutex_unlock(&buf->lock);
-}
-
-static void smaf_sync_mappings(struct smaf_buffer *buf, bool for_cpu)
-{
-	struct smaf_attachment *a;
-	struct smaf_mapping *m;
-
-	lockdep_assert_held(&buf->lock);
-	if (buf->secure)
-		return;
-	list_for_each_entry(a, &buf->attachments, node)
-		list_for_each_entry(m, &a->mappings, node) {
-			if (for_cpu)
-				dma_sync_sgtable_for_cpu(a->dev, &m->sgt,
-							 m->dir);
-			else
-				dma_sync_sgtable_for_device(a->dev, &m->sgt,
-							    m->dir);
-		}
-}
-
-static int smaf_begin_cpu_access(struct dma_buf *dmabuf,
-				 enum dma_data_direction dir)
-{
-	struct smaf_buffer *buf = dmabuf->priv;
-	int ret;
-
-	mutex_lock(&buf->lock);
-	ret = smaf_buffer_populate(buf);
-	if (ret)
-		goto out_unlock;
-	if (buf->secure) {
-		ret = smaf_secure_cpu_begin(buf, smaf_cpu_access(dir),
-					    dmabuf->file->f_mode & FMODE_WRITE);
-		goto out_unlock;
-	}
-	if (buf->vaddr && is_vmalloc_addr(buf->vaddr))
-		invalidate_kernel_vmap_range(buf->vaddr, buf->size);
-	smaf_sync_mappings(buf, true);
-out_unlock:
-	mutex_unlock(&buf->lock);
-	return ret;
-}
-
-static int smaf_end_cpu_access(struct dma_buf *dmabuf,
-			       enum dma_data_direction dir)
-{
-	struct smaf_buffer *buf = dmabuf->priv;
-
-	mutex_lock(&buf->lock);
-	if (buf->secure) {
-		smaf_secure_cpu_end(buf, smaf_cpu_access(dir));
-	} else if (buf->mem) {
-		if (buf->vaddr && is_vmalloc_addr(buf->vaddr))
-			flush_kernel_vmap_range(buf->vaddr, buf->size);
-		smaf_sync_mappings(buf, false);
-	}
-	mutex_unlock(&buf->lock);
-	return 0;
-}
-
-static void smaf_vm_open(struct vm_area_struct *vma)
-{
-	struct smaf_cpu_map *cm = vma->vm_private_data;
-	struct smaf_buffer *buf = cm->buf;
-
-	mutex_lock(&buf->lock);
-	cm->vmas++;
-	buf->nr_vmas++;
-	atomic64_inc(&smaf_stats.cpu_mappings);
-	mutex_unlock(&buf->lock);
-}
-
-static void smaf_vm_close(struct vm_area_struct *vma)
-{
-	struct smaf_cpu_map *cm = vma->vm_private_data;
-	struct smaf_buffer *buf = cm->buf;
-
-	mutex_lock(&buf->lock);
-	buf->nr_vmas--;
-	atomic64_dec(&smaf_stats.cpu_mappings);
-	if (--cm->vmas == 0) {
-		if (buf->secure)
-			smaf_secure_revoke(buf, NULL, cm->access);
-		kfree(cm);
-	}
-	mutex_unlock(&buf->lock);
-}
-
-/* Pages mapped by one CPU fault: a page fault per 1 MiB, not per page. */
-#define SMAF_FAULT_AROUND	256
-
-/*
- * mmap() installs no page: every page is mapped here, once the VMA is
- * linked to the dma-buf's file, under the buffer lock. A migration, which
- * zaps the file's mappings under the same lock, therefore never misses a
- * page table entry, and the VMA never carries remap_pfn_range()'s PAT
- * tracking, which a zap racing with a VMA split would leave inconsistent.
- */
-static vm_fault_t smaf_vm_fault(struct vm_fault *vmf)
-{
-	struct vm_area_struct *vma = vmf->vma;
-	struct smaf_cpu_map *cm = vma->vm_private_data;
-	struct smaf_buffer *buf = cm->buf;
-	unsigned long addr = vmf->address, n = 0;
-	vm_fault_t ret = VM_FAULT_SIGBUS;
-	struct sg_page_iter piter;
-
-	mutex_lock(&buf->lock);
-	if (!buf->mem || vmf->pgoff >= buf->size >> PAGE_SHIFT)
-		goto out_unlock;
-	for_each_sgtable_page(buf->mem->sgt, &piter, vmf->pgoff) {
-		vm_fault_t r = vmf_insert_pfn(vma, addr,
-				page_to_pfn(sg_page_iter_page(&piter)));
-
-		if (!n)
-			ret = r;
-		addr += PAGE_SIZE;
-		if (r != VM_FAULT_NOPAGE || ++n == SMAF_FAULT_AROUND ||
-		    addr >= vma->vm_end)
-			break;
-	}
-out_unlock:
-	mutex_unlock(&buf->lock);
-	return ret;
-}
-
-static const struct vm_operations_struct smaf_vm_ops = {
-	.open = smaf_vm_open,
-	.close = smaf_vm_close,
-	.fault = smaf_vm_fault,
-};
-
-static int smaf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
-{
-	struct smaf_buffer *buf = dmabuf->priv;
-	unsigned long pages = buf->size >> PAGE_SHIFT;
-	struct smaf_cpu_map *cm;
-	int ret;
-
-	if (!(vma->vm_flags & VM_MAYSHARE)) {
-		smaf_refuse("buffer %lu: private mappings are refused\n",
-			    buf->id);
-		return -EINVAL;
-	}
-	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff) {
-		smaf_refuse("buffer %lu: mapping past its end\n",
-			    buf->id);
-		return -EINVAL;
-	}
-
-	cm = kzalloc(sizeof(*cm), GFP_KERNEL);
-	if (!cm)
-		return -ENOMEM;
-	cm->buf = buf;
-	cm->vmas = 1;
-	cm->access = SMAF_ACCESS_READ;
-	if (vma->vm_flags & VM_WRITE)
-		cm->access |= SMAF_ACCESS_WRITE;
-
-	mutex_lock(&buf->lock);
-	ret = smaf_buffer_populate(buf);
-	if (ret)
-		goto out_unlock;
-	if (buf->secure) {
-		/* Grant what is asked; mprotect() cannot add writes later. */
-		if (!(vma->vm_flags & VM_WRITE))
-			vma->vm_flags &= ~VM_MAYWRITE;
-		ret = smaf_secure_grant(buf, NULL, cm->access);
-		if (ret)
-			goto out_unlock;
-	}
-	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
-	vma->vm_ops = &smaf_vm_ops;
-	vma->vm_private_data = cm;
-	buf->nr_vmas++;
-	atomic64_inc(&smaf_stats.cpu_mappings);
-	mutex_unlock(&buf->lock);
-	return 0;
-
-out_unlock:
-	mutex_unlock(&buf->lock);
-	kfree(cm);
-	return ret;
-}
-
-/*
- * A kernel mapping of the buffer's memory. Contiguous memory in the linear
- * map is already mapped; anything else is vmap()ed. The page array is
- * allocated with __GFP_NOFAIL (vmalloc gives up on a fatal signal
- * otherwise, which here would be a WARN): only the kernel running out of
- * page tables for vmap() itself can fail this, as for every exporter.
- */
-static void *smaf_vmap_pages(struct smaf_buffer *buf)
-{
-	unsigned int npages = buf->size >> PAGE_SHIFT, n = 0;
-	struct page *first = sg_page(buf->mem->sgt->sgl);
-	struct sg_page_iter piter;
-	struct page **pages;
-	void *vaddr;
-
-	if (smaf_mem_contiguous(buf->mem->sgt) && !PageHighMem(first))
-		return page_address(first) + buf->mem->sgt->sgl->offset;
-	pages = kvmalloc_array(npages, sizeof(*pages),
-			       GFP_KERNEL | __GFP_NOFAIL);
-	for_each_sgtable_page(buf->mem->sgt, &piter, 0) {
-		if (n == npages)
-			break;
-		pages[n++] = sg_page_iter_page(&piter);
-	}
-	vaddr = vmap(pages, n, VM_MAP, PAGE_KERNEL);
-	kvfree(pages);
-	return vaddr;
-}
-
-/* Reached only through smaf_dmabuf_vmap_ops: see DOC: kernel vmap. */
-static int smaf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
-{
-	struct smaf_buffer *buf = dmabuf->priv;
-	int ret = 0;
-
-	mutex_lock(&buf->lock);
-	if (!buf->vmap_count) {
-		buf->vaddr = smaf_vmap_pages(buf);
-		if (!buf->vaddr) {
-			ret = -ENOMEM;
-			goto out_unlock;
-		}
-	}
-	buf->vmap_count++;
-	atomic64_inc(&smaf_stats.cpu_mappings);
-	iosys_map_set_vaddr(map, buf->vaddr);
-out_unlock:
-	mutex_unlock(&buf->lock);
-	return ret;
-}
-
-static void smaf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
-{
-	struct smaf_buffer *buf = dmabuf->priv;
-
-	mutex_lock(&buf->lock);
-	if (!--buf->vmap_count) {
-		if (is_vmalloc_addr(buf->vaddr))
-			vunmap(buf->vaddr);
-		buf->vaddr = NULL;
-	}
-	atomic64_dec(&smaf_stats.cpu_mappings);
-	mutex_unlock(&buf->lock);
-	iosys_map_clear(map);
-}
-
-/**
- * smaf_buffer_free() - give a released buffer's memory back and free it
- * @buf: the buffer, unreachable, its secure life over
- *
- * Context: Process context.
- */
-void smaf_buffer_free(struct smaf_buffer *buf)
-{
-	smaf_mem_depopulate(buf);
-	put_pid(buf->creator);
-	mutex_destroy(&buf->lock);
-	kfree(buf);
-}
-
-static void smaf_release(struct dma_buf *dmabuf)
-{
-	struct smaf_buffer *buf = dmabuf->priv;
-	unsigned int i;
-
-	mutex_lock(&smaf_buffers_lock);
-	list_del(&buf->node);
-	mutex_unlock(&smaf_buffers_lock);
-
-	for (i = 0; i < buf->nr_consumers; i++)
-		put_device(buf->consumers[i]);
-	buf->nr_consumers = 0;
-	smaf_allocator_put(buf->forced);
-	buf->forced = NULL;
-	atomic64_dec(&smaf_stats.buffers);
-
-	if (smaf_secure_release(buf))
-		smaf_buffer_free(buf);
-	else
-		smaf_secure_quarantine(buf);
-}
-
-/* Every buffer's ops until it has memory that is not secure. */
-static const struct dma_buf_ops smaf_dmabuf_ops = {
-	.attach = smaf_attach,
-	.detach = smaf_detach,
-	.map_dma_buf = smaf_map_dma_buf,
-	.unmap_dma_buf = smaf_unmap_dma_buf,
-	.release = smaf_release,
-	.begin_cpu_access = smaf_begin_cpu_access,
-	.end_cpu_access = smaf_end_cpu_access,
-	.mmap = smaf_mmap,
-};
-
-/* The same, plus kernel vmap: see DOC: kernel vmap. */
-static const struct dma_buf_ops smaf_dmabuf_vmap_ops = {
-	.attach = smaf_attach,
-	.detach = smaf_detach,
-	.map_dma_buf = smaf_map_dma_buf,
-	.unmap_dma_buf = smaf_unmap_dma_buf,
-	.release = smaf_release,
-	.begin_cpu_access = smaf_begin_cpu_access,
-	.end_cpu_access = smaf_end_cpu_access,
-	.mmap = smaf_mmap,
-	.vmap = smaf_vmap,
-	.vunmap = smaf_vunmap,
-};
-
-/**
- * smaf_buffer_create() - create a buffer and its dma-buf, without memory
+ * smaf_buffer_new() - a buffer without memory, not exported yet
  * @size: size in bytes, a non-zero multiple of PAGE_SIZE
- * @flags: SMAF_CREATE_VALID_FLAGS bits
  * @forced: allocator to use, pinned by the caller, or NULL; the reference
  *	passes to the buffer, also on failure
  *
  * Context: Process context.
- * Return: the buffer, whose &smaf_buffer.dmabuf holds the only reference,
- * or an ERR_PTR().
+ * Return: the buffer, or ERR_PTR(-ENOMEM).
  */
-struct smaf_buffer *smaf_buffer_create(size_t size, u32 flags,
-				       struct smaf_allocator *forced)
+struct smaf_buffer *smaf_buffer_new(size_t size, struct smaf_allocator *forced)
 {
-	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct smaf_buffer *buf;
-	struct dma_buf *dmabuf;
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf) {
@@ -697,86 +59,377 @@ struct smaf_buffer *smaf_buffer_create(size_t size, u32 flags,
 	}
 	mutex_init(&buf->lock);
 	INIT_LIST_HEAD(&buf->attachments);
+	INIT_LIST_HEAD(&buf->node);
 	buf->size = size;
+	buf->state = SMAF_BUFFER_EMPTY;
 	buf->forced = forced;
 	buf->creator = get_pid(task_tgid(current));
+	buf->uid = current_euid();
 	get_task_comm(buf->comm, current);
+	return buf;
+}
 
-	exp_info.exp_name = "smaf";
-	exp_info.owner = THIS_MODULE;
-	exp_info.ops = &smaf_dmabuf_ops;
-	exp_info.size = size;
-	exp_info.flags = (flags & SMAF_RDWR) ? O_RDWR : O_RDONLY;
-	exp_info.priv = buf;
-	dmabuf = dma_buf_export(&exp_info);
-	if (IS_ERR(dmabuf)) {
-		mutex_destroy(&buf->lock);
-		kfree(buf);
-		smaf_allocator_put(forced);
-		return ERR_CAST(dmabuf);
-	}
-	/*
-	 * From here on the dma-buf owns @buf: smaf_release() frees it when the
-	 * last reference goes, so later failures only call dma_buf_put().
-	 */
+/* Frees a buffer whose memory is gone and whose secure life is over. */
+static void smaf_buffer_free(struct smaf_buffer *buf)
+{
+	smaf_backing_free(&buf->backing);
+	put_pid(buf->creator);
+	mutex_destroy(&buf->lock);
+	kfree(buf);
+}
+
+/**
+ * smaf_buffer_discard() - free a buffer that was never exported
+ * @buf: from smaf_buffer_new()
+ *
+ * Context: Process context.
+ */
+void smaf_buffer_discard(struct smaf_buffer *buf)
+{
+	smaf_allocator_put(buf->forced);
+	smaf_buffer_free(buf);
+}
+
+/**
+ * smaf_buffer_exported() - a buffer's dma-buf exists: it is live
+ * @buf: from smaf_buffer_new()
+ * @dmabuf: its dma-buf, which owns @buf from now on
+ *
+ * Context: Process context. Takes the buffer list lock.
+ */
+void smaf_buffer_exported(struct smaf_buffer *buf, struct dma_buf *dmabuf)
+{
+	static atomic64_t serial = ATOMIC64_INIT(0);
+
+	buf->serial = atomic64_inc_return(&serial);
 	buf->dmabuf = dmabuf;
 	buf->id = file_inode(dmabuf->file)->i_ino;
 	atomic64_inc(&smaf_stats.buffers);
 	mutex_lock(&smaf_buffers_lock);
 	list_add_tail(&buf->node, &smaf_buffers);
 	mutex_unlock(&smaf_buffers_lock);
-	return buf;
 }
 
-/**
- * smaf_buffer_get() - look up the SMAF buffer behind a fd
- * @fd: the fd
- * @dmabuf: set to the dma-buf, referenced: release with dma_buf_put()
- *
- * Context: Process context.
- * Return: the buffer, ERR_PTR(-EBADF) for a bad fd, ERR_PTR(-EINVAL) for a
- * file SMAF did not export.
+/*
+ * The devices a buffer's memory must serve: the attached ones, the
+ * declared ones, and @extra if not NULL; kfree() the array.
  */
-struct smaf_buffer *smaf_buffer_get(int fd, struct dma_buf **dmabuf)
+static struct device **smaf_buffer_users(struct smaf_buffer *buf,
+					 struct device *extra,
+					 unsigned int *nr)
 {
-	struct dma_buf *d = dma_buf_get(fd);
+	struct smaf_attachment *a;
+	struct device **devs;
+	unsigned int i, n = 0;
 
-	if (IS_ERR(d))
-		return ERR_CAST(d);
-	if (d->ops != &smaf_dmabuf_ops && d->ops != &smaf_dmabuf_vmap_ops) {
-		dma_buf_put(d);
-		return ERR_PTR(-EINVAL);
-	}
-	*dmabuf = d;
-	return d->priv;
+	lockdep_assert_held(&buf->lock);
+	*nr = buf->nr_attachments + buf->nr_consumers + !!extra;
+	devs = kcalloc(*nr ? *nr : 1, sizeof(*devs), GFP_KERNEL);
+	if (!devs)
+		return NULL;
+	list_for_each_entry(a, &buf->attachments, node)
+		devs[n++] = a->dev;
+	for (i = 0; i < buf->nr_consumers; i++)
+		devs[n++] = buf->consumers[i];
+	if (extra)
+		devs[n++] = extra;
+	return devs;
+}
+
+/* Memory for every user of @buf and @extra, into @b. */
+static int smaf_buffer_alloc(struct smaf_buffer *buf, struct device *extra,
+			     struct smaf_backing *b)
+{
+	struct smaf_request req;
+	struct device **devs;
+	unsigned int n;
+	int ret;
+
+	devs = smaf_buffer_users(buf, extra, &n);
+	if (!devs)
+		return -ENOMEM;
+	smaf_request_init(&req, buf->size, smaf_buffer_secure(buf), devs, n);
+	ret = smaf_backing_alloc(b, &req, buf->forced, buf->id);
+	kfree(devs);
+	return ret;
 }
 
 /**
- * smaf_buffer_fill_info() - report a buffer's state
+ * smaf_buffer_populate() - EMPTY to ALLOCATED: give a buffer its memory
+ * @buf: the buffer; nothing happens when it has memory already
+ *
+ * Called by every path that needs memory; the buffer lock makes racing
+ * first users allocate once. A secure buffer's memory is closed by the
+ * secure module before anyone can reach it; if that fails, the memory goes
+ * back and the buffer stays EMPTY.
+ *
+ * Context: Process context, buffer lock held.
+ * Return: 0, or the memory layer's or the secure module's error.
+ */
+int smaf_buffer_populate(struct smaf_buffer *buf)
+{
+	int ret;
+
+	lockdep_assert_held(&buf->lock);
+	if (buf->state != SMAF_BUFFER_EMPTY)
+		return 0;
+	ret = smaf_buffer_alloc(buf, NULL, &buf->backing);
+	if (ret)
+		return ret;
+	if (smaf_buffer_secure(buf)) {
+		ret = smaf_secure_protect(&buf->secure, buf->id,
+					  buf->backing.mem->sgt);
+		if (ret) {
+			smaf_backing_free(&buf->backing);
+			return ret;
+		}
+	}
+	buf->state = SMAF_BUFFER_ALLOCATED;
+	return 0;
+}
+
+/* Why the memory of @buf cannot move now, or NULL if it can. */
+static const char *smaf_buffer_pinned(struct smaf_buffer *buf)
+{
+	if (smaf_buffer_secure(buf))
+		return "the buffer is secure";
+	if (buf->nr_device_maps)
+		return "a device has it mapped";
+	if (buf->vmap_count)
+		return "the kernel has it mapped";
+	return NULL;
+}
+
+/*
+ * ALLOCATED to ALLOCATED: move the memory so that one more device, @dev,
+ * can use it; only when no device or kernel mapping holds it and the
+ * buffer is not secure. CPU mmap()s follow: their page tables are zapped
+ * before the copy and fault in the new pages. -EBUSY when the memory
+ * cannot move or no allocator can serve every user.
+ */
+static int smaf_buffer_migrate(struct smaf_buffer *buf, struct device *dev,
+			       const char *why)
+{
+	const char *pinned = smaf_buffer_pinned(buf);
+	struct smaf_backing new = {};
+	char old_name[SMAF_NAME_LEN];
+	int ret;
+
+	lockdep_assert_held(&buf->lock);
+	if (pinned) {
+		dev_err_ratelimited(dev, "smaf: cannot attach buffer %lu: %s, and %s\n",
+				    buf->id, why, pinned);
+		return -EBUSY;
+	}
+	ret = smaf_buffer_alloc(buf, dev, &new);
+	if (ret) {
+		ret = ret == -ENODEV ? -EBUSY : ret;
+		dev_err_ratelimited(dev, "smaf: cannot attach buffer %lu: %s, and no memory serves every user: %d\n",
+				    buf->id, why, ret);
+		return ret;
+	}
+	/* CPU users fault on the old pages' absence until the swap is done. */
+	unmap_mapping_range(buf->dmabuf->file->f_mapping, 0, 0, 1);
+	smaf_backing_copy(&new, &buf->backing);
+	strscpy(old_name, buf->backing.alloc->name, sizeof(old_name));
+	smaf_backing_free(&buf->backing);
+	buf->backing = new;
+	buf->migrations++;
+	dev_info(dev, "smaf: buffer %lu moved from %s to %s memory: %s\n",
+		 buf->id, old_name, new.alloc->name, why);
+	return 0;
+}
+
+/**
+ * smaf_buffer_attach() - a device attaches to a buffer
  * @buf: the buffer
- * @info: filled, except &smaf_buffer_info.fd and &smaf_buffer_info.flags
+ * @dev: the device
+ *
+ * Before memory exists this only records the device. After, the device
+ * must be able to use the memory; if it cannot, the memory moves or the
+ * attach is refused.
  *
  * Context: Process context. Takes and releases the buffer lock.
+ * Return: the attachment, or an ERR_PTR(): -ENOMEM, -EBUSY when the memory
+ * cannot serve @dev and cannot move, or an allocation error.
  */
-void smaf_buffer_fill_info(struct smaf_buffer *buf,
-			   struct smaf_buffer_info *info)
+struct smaf_attachment *smaf_buffer_attach(struct smaf_buffer *buf,
+					   struct device *dev)
 {
-	struct smaf_allocator *alloc;
+	struct smaf_attachment *a;
+	const char *why;
+	int ret = 0;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return ERR_PTR(-ENOMEM);
+	a->dev = dev;
+	INIT_LIST_HEAD(&a->mappings);
 
 	mutex_lock(&buf->lock);
-	info->size = buf->size;
-	info->allocated = !!buf->mem;
-	info->secure = buf->secure;
-	info->attachments = buf->nr_attachments;
-	info->device_mappings = buf->nr_device_maps;
-	info->cpu_mappings = buf->nr_vmas + buf->vmap_count;
-	info->migrations = buf->migrations;
-	alloc = buf->alloc ? buf->alloc : buf->forced;
-	if (alloc)
-		strscpy_pad(info->allocator, alloc->name, SMAF_NAME_LEN);
-	info->consumers = buf->nr_consumers;
-	info->id = buf->id;
+	if (buf->state == SMAF_BUFFER_ALLOCATED &&
+	    !smaf_mem_serves(buf->backing.mem->sgt, dev, &why))
+		ret = smaf_buffer_migrate(buf, dev, why);
+	if (!ret) {
+		list_add_tail(&a->node, &buf->attachments);
+		buf->nr_attachments++;
+		atomic64_inc(&smaf_stats.attachments);
+	}
 	mutex_unlock(&buf->lock);
+	if (ret) {
+		kfree(a);
+		return ERR_PTR(ret);
+	}
+	return a;
+}
+
+/**
+ * smaf_buffer_detach() - a device detaches
+ * @buf: the buffer
+ * @a: its attachment, without mappings any more; freed
+ *
+ * Context: Process context, buffer lock held.
+ */
+void smaf_buffer_detach(struct smaf_buffer *buf, struct smaf_attachment *a)
+{
+	lockdep_assert_held(&buf->lock);
+	list_del(&a->node);
+	buf->nr_attachments--;
+	atomic64_dec(&smaf_stats.attachments);
+	kfree(a);
+}
+
+/* To QUARANTINED: memory, context and modules kept, counted apart. */
+static void smaf_buffer_quarantine(struct smaf_buffer *buf)
+{
+	pr_err("buffer %lu: scrubbing failed: quarantining %zu bytes\n",
+	       buf->id, buf->size);
+	buf->state = SMAF_BUFFER_QUARANTINED;
+	buf->dmabuf = NULL;	/* freed by the dma-buf core */
+	mutex_lock(&smaf_quarantine_lock);
+	list_add_tail(&buf->node, &smaf_quarantine);
+	atomic64_inc(&smaf_stats.quarantined_buffers);
+	atomic64_add(buf->size, &smaf_stats.quarantined_bytes);
+	mutex_unlock(&smaf_quarantine_lock);
+}
+
+/**
+ * smaf_buffer_release() - the last reference to a buffer's dma-buf went
+ * @buf: the buffer, unreachable by anyone else
+ *
+ * The declared consumers and the forced allocator are released. Secure
+ * memory is scrubbed (the CPU brackets userspace left open are closed
+ * first); if that fails, the buffer goes to the quarantine with its
+ * memory, its secure context and the modules they pin. Otherwise the
+ * secure context is destroyed and the memory goes back.
+ *
+ * Context: Process context.
+ */
+void smaf_buffer_release(struct smaf_buffer *buf)
+{
+	unsigned int i;
+
+	mutex_lock(&smaf_buffers_lock);
+	list_del(&buf->node);
+	mutex_unlock(&smaf_buffers_lock);
+	atomic64_dec(&smaf_stats.buffers);
+
+	for (i = 0; i < buf->nr_consumers; i++)
+		put_device(buf->consumers[i]);
+	buf->nr_consumers = 0;
+	smaf_allocator_put(buf->forced);
+	buf->forced = NULL;
+
+	if (smaf_buffer_secure(buf) && buf->state == SMAF_BUFFER_ALLOCATED) {
+		smaf_secure_cpu_end_all(&buf->secure);
+		if (smaf_secure_scrub(&buf->secure, buf->backing.mem->sgt)) {
+			smaf_buffer_quarantine(buf);
+			return;
+		}
+	}
+	smaf_secure_disable(&buf->secure);
+	smaf_buffer_free(buf);
+}
+
+/**
+ * smaf_buffer_quarantine_scrub() - QUARANTINED to freed, where it works
+ *
+ * Asks each quarantined buffer's secure module to scrub it again; every
+ * buffer it now scrubs is freed for good: its memory goes back to its
+ * allocator and its modules are unpinned.
+ *
+ * Context: Process context. Takes smaf_quarantine_lock.
+ * Return: how many buffers stay quarantined.
+ */
+unsigned int smaf_buffer_quarantine_scrub(void)
+{
+	struct smaf_buffer *buf, *tmp;
+	unsigned int left = 0;
+	int ret;
+
+	mutex_lock(&smaf_quarantine_lock);
+	list_for_each_entry_safe(buf, tmp, &smaf_quarantine, node) {
+		ret = smaf_secure_scrub(&buf->secure, buf->backing.mem->sgt);
+		if (ret) {
+			pr_err("buffer %lu: scrubbing failed again (%d): %zu bytes stay quarantined\n",
+			       buf->id, ret, buf->size);
+			left++;
+			continue;
+		}
+		list_del(&buf->node);
+		atomic64_dec(&smaf_stats.quarantined_buffers);
+		atomic64_sub(buf->size, &smaf_stats.quarantined_bytes);
+		pr_info("buffer %lu: scrubbed, %zu bytes leave the quarantine\n",
+			buf->id, buf->size);
+		smaf_secure_disable(&buf->secure);
+		smaf_buffer_free(buf);
+	}
+	mutex_unlock(&smaf_quarantine_lock);
+	return left;
+}
+
+/**
+ * smaf_buffer_set_secure() - set or clear a buffer's secure flag
+ * @buf: the buffer
+ * @secure: the new flag
+ *
+ * Only the process that created the buffer may change its flag, and only
+ * while the buffer is EMPTY: a consumer holding the fd cannot turn a
+ * protected buffer into ordinary memory before the producer fills it.
+ *
+ * Context: Process context. Takes and releases the buffer lock.
+ * Return: 0, -EPERM for another process, -EBUSY once memory backs the
+ * buffer, -ENODEV without a secure module, or the secure module's error.
+ */
+int smaf_buffer_set_secure(struct smaf_buffer *buf, bool secure)
+{
+	struct smaf_secure *sec;
+	int ret = 0;
+
+	if (buf->creator != task_tgid(current)) {
+		smaf_refuse("buffer %lu: not its creator (pid %d)\n", buf->id,
+			    pid_nr(buf->creator));
+		return -EPERM;
+	}
+	sec = smaf_secure_get();
+	if (!sec) {
+		smaf_refuse("buffer %lu: no secure module is registered\n",
+			    buf->id);
+		return -ENODEV;
+	}
+	smaf_secure_put(sec);
+	mutex_lock(&buf->lock);
+	if (buf->state != SMAF_BUFFER_EMPTY) {
+		smaf_refuse("buffer %lu: secure flag fixed once allocated\n",
+			    buf->id);
+		ret = -EBUSY;
+	} else if (secure && !smaf_buffer_secure(buf)) {
+		ret = smaf_secure_enable(&buf->secure, buf->id, buf->size);
+	} else if (!secure) {
+		smaf_secure_disable(&buf->secure);
+	}
+	mutex_unlock(&buf->lock);
+	return ret;
 }
 
 /**
@@ -799,7 +452,7 @@ int smaf_buffer_add_consumer(struct smaf_buffer *buf, const char *name)
 		return PTR_ERR(dev);
 	}
 	mutex_lock(&buf->lock);
-	if (buf->mem) {
+	if (buf->state != SMAF_BUFFER_EMPTY) {
 		smaf_refuse("buffer %lu: consumer declared after allocation\n",
 			    buf->id);
 		ret = -EBUSY;
@@ -823,70 +476,79 @@ out_unlock:
 	return ret;
 }
 
-static void smaf_buffer_show_devs(struct seq_file *s, struct smaf_buffer *buf)
-{
-	char name[SMAF_DEVICE_NAME_LEN];
-	struct smaf_attachment *a;
-	unsigned int i;
-
-	seq_puts(s, " attached=");
-	list_for_each_entry(a, &buf->attachments, node) {
-		smaf_device_name(a->dev, name);
-		seq_printf(s, "%s%s", name,
-			   list_is_last(&a->node, &buf->attachments) ?
-			   "" : ",");
-	}
-	if (list_empty(&buf->attachments))
-		seq_puts(s, "-");
-	seq_puts(s, " declared=");
-	for (i = 0; i < buf->nr_consumers; i++) {
-		smaf_device_name(buf->consumers[i], name);
-		seq_printf(s, "%s%s", i ? "," : "", name);
-	}
-	if (!buf->nr_consumers)
-		seq_puts(s, "-");
-}
-
-static void smaf_buffer_show(struct seq_file *s, struct smaf_buffer *buf)
+/**
+ * smaf_buffer_fill_info() - report a buffer's state
+ * @buf: the buffer
+ * @info: filled, except &smaf_buffer_info.fd and &smaf_buffer_info.flags
+ *
+ * Context: Process context. Takes and releases the buffer lock.
+ */
+void smaf_buffer_fill_info(struct smaf_buffer *buf,
+			   struct smaf_buffer_info *info)
 {
 	struct smaf_allocator *alloc;
 
 	mutex_lock(&buf->lock);
-	alloc = buf->alloc ? buf->alloc : buf->forced;
-	seq_printf(s, "id=%lu size=%zu state=%s allocator=%s secure=%d",
-		   buf->id, buf->size,
-		   buf->mem ? "allocated" : "unallocated",
-		   alloc ? alloc->name : "-", buf->secure);
-	smaf_buffer_show_devs(s, buf);
-	seq_printf(s, " device_maps=%u cpu_maps=%u migrations=%u pid=%d comm=",
-		   buf->nr_device_maps, buf->nr_vmas + buf->vmap_count,
-		   buf->migrations, pid_nr(buf->creator));
-	/* Userspace picks both names: a newline must not fake a line. */
-	seq_escape(s, buf->comm, "\n\\");
+	info->size = buf->size;
+	info->allocated = buf->state != SMAF_BUFFER_EMPTY;
+	info->secure = smaf_buffer_secure(buf);
+	info->attachments = buf->nr_attachments;
+	info->device_mappings = buf->nr_device_maps;
+	info->cpu_mappings = buf->nr_vmas + buf->vmap_count;
+	info->migrations = buf->migrations;
+	alloc = buf->backing.alloc ? buf->backing.alloc : buf->forced;
+	if (alloc)
+		strscpy_pad(info->allocator, alloc->name, SMAF_NAME_LEN);
+	info->consumers = buf->nr_consumers;
+	info->id = buf->id;
 	mutex_unlock(&buf->lock);
-	seq_puts(s, " name=");
-	spin_lock(&buf->dmabuf->name_lock);
-	seq_escape(s, buf->dmabuf->name ? buf->dmabuf->name : "-", "\n\\");
-	spin_unlock(&buf->dmabuf->name_lock);
-	seq_putc(s, '\n');
 }
 
 /**
- * smaf_buffers_show() - debugfs smaf/buffers: one line per live buffer
- * @s: the seq_file
- * @unused: unused
+ * smaf_buffers_for_each() - call @fn for every live buffer, oldest first
+ * @fn: called with the buffer list lock held, not the buffer's; a non-zero
+ *	return stops the walk
+ * @arg: passed to @fn
  *
- * Context: Process context. Takes the buffer list lock, then each
- * buffer's lock in turn.
- * Return: 0.
+ * Context: Process context. Takes and releases the buffer list lock.
+ * Return: what the last @fn returned, or 0.
  */
-int smaf_buffers_show(struct seq_file *s, void *unused)
+int smaf_buffers_for_each(int (*fn)(struct smaf_buffer *buf, void *arg),
+			  void *arg)
 {
 	struct smaf_buffer *buf;
+	int ret = 0;
 
 	mutex_lock(&smaf_buffers_lock);
-	list_for_each_entry(buf, &smaf_buffers, node)
-		smaf_buffer_show(s, buf);
+	list_for_each_entry(buf, &smaf_buffers, node) {
+		ret = fn(buf, arg);
+		if (ret)
+			break;
+	}
 	mutex_unlock(&smaf_buffers_lock);
-	return 0;
+	return ret;
+}
+
+/**
+ * smaf_quarantine_for_each() - call @fn for every quarantined buffer
+ * @fn: called with smaf_quarantine_lock held; a non-zero return stops
+ * @arg: passed to @fn
+ *
+ * Context: Process context. Takes and releases smaf_quarantine_lock.
+ * Return: what the last @fn returned, or 0.
+ */
+int smaf_quarantine_for_each(int (*fn)(struct smaf_buffer *buf, void *arg),
+			     void *arg)
+{
+	struct smaf_buffer *buf;
+	int ret = 0;
+
+	mutex_lock(&smaf_quarantine_lock);
+	list_for_each_entry(buf, &smaf_quarantine, node) {
+		ret = fn(buf, arg);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&smaf_quarantine_lock);
+	return ret;
 }

@@ -24,7 +24,8 @@
 #include <linux/string.h>
 #include <linux/swiotlb.h>
 
-#include "smaf-internal.h"
+#include "smaf-common.h"
+#include "smaf-constraints.h"
 
 #define SMAF_MAX_RULES	64
 

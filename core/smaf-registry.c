@@ -1,69 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SMAF: Secure Memory Allocation Framework, core module.
- *
- * /dev/smaf creates dma-bufs whose memory is allocated only when a device
- * maps them or the CPU first touches them, by the best registered allocator
- * for every device using the buffer. This file holds the allocator
- * registry, the module parameters, the counters and the misc device.
+ * SMAF core, bottom layer: the registry of allocators and of the secure
+ * module. Registration, lookup by name, pinning (a module reference on the
+ * plugin's owner), the choice of candidates for a request, and what
+ * ALLOCATOR_INFO reports. It calls nothing else of SMAF: every other layer
+ * may call it.
  */
 
 #define pr_fmt(fmt) "smaf: " fmt
 
-#include <linux/debugfs.h>
-#include <linux/fs.h>
-#include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/seq_file.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 
-#include "smaf-internal.h"
+#include "smaf-registry.h"
 
-/**
- * DOC: locking
- *
- * Locks are always taken in this order:
- *
- * 1. smaf_buffers_lock (smaf-buffer.c): the list of live buffers, for
- *    debugfs.
- * 2. &smaf_buffer.lock, one per buffer: its memory, attachments, declared
- *    consumers, mappings and secure state. The dma-buf core's own locks
- *    (dmabuf->lock around vmap, the mmap lock) are taken before it.
- * 3. &smaf_registry_lock (allocators and secure module) or
- *    smaf_rules_lock (smaf-constraints.c), never both.
- *
- * smaf_quarantine_lock (smaf-secure.c), the list of freed buffers whose
- * memory could not be scrubbed, is taken with no other SMAF lock held;
- * only the secure module's scrub and destroy_ctx and the allocator's
- * release run under it, for buffers nobody else can reach.
- *
- * Allocator and secure module callbacks run under a buffer lock (or the
- * quarantine lock) and must not call back into SMAF. Counters in
- * &smaf_stats and allocator statistics are atomic.
+/*
+ * Protects smaf_allocators and smaf_secure_module; the innermost SMAF lock
+ * (see DOC: locking in smaf-main.c).
  */
-
-u64 smaf_max_buffer_size = 64ULL << 20;
-module_param_named(max_buffer_size, smaf_max_buffer_size, ullong, 0644);
-MODULE_PARM_DESC(max_buffer_size,
-		 "Largest buffer SMAF_IOC_CREATE accepts, in bytes (default 64 MiB)");
-
-u64 smaf_max_total_size = 1ULL << 30;
-module_param_named(max_total_size, smaf_max_total_size, ullong, 0644);
-MODULE_PARM_DESC(max_total_size,
-		 "Most bytes of memory all SMAF buffers may hold at once (default 1 GiB)");
-
-struct smaf_stats smaf_stats;
-
-/* Protects smaf_allocators and smaf_secure_module; see DOC: locking. */
-DEFINE_MUTEX(smaf_registry_lock);
+static DEFINE_MUTEX(smaf_registry_lock);
 /* Registered allocators, highest ranking first, then by name. */
 static LIST_HEAD(smaf_allocators);
 /* The registered secure module, or NULL. */
 static struct smaf_secure *smaf_secure_module;
-
-static struct dentry *smaf_debugfs;
 
 static struct smaf_allocator *smaf_allocator_find(const char *name)
 {
@@ -274,73 +235,6 @@ int smaf_allocator_describe(struct smaf_allocator_info *info)
 	return ret;
 }
 
-static int smaf_allocators_show(struct seq_file *s, void *unused)
-{
-	struct smaf_allocator_info info = {};
-	struct smaf_allocator *alloc;
-
-	mutex_lock(&smaf_registry_lock);
-	list_for_each_entry(alloc, &smaf_allocators, node) {
-		smaf_allocator_fill(alloc, &info);
-		seq_printf(s, "name=%s ranking=%d contiguous=%d secure=%d max_size=%llu min_dma_limit=%#llx buffers=%llu bytes=%llu peak_bytes=%llu failures=%llu\n",
-			   info.name, info.ranking,
-			   !!(info.caps & SMAF_CAP_CONTIGUOUS),
-			   !!(info.caps & SMAF_CAP_SECURE), info.max_size,
-			   info.min_dma_limit, info.buffers, info.bytes,
-			   info.peak_bytes, info.failures);
-	}
-	mutex_unlock(&smaf_registry_lock);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(smaf_allocators);
-
-/* Prints what @show writes into a page, for the rules tables. */
-static int smaf_seq_page(struct seq_file *s, ssize_t (*show)(char *, size_t))
-{
-	char *buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
-
-	if (!buf)
-		return -ENOMEM;
-	show(buf, PAGE_SIZE);
-	seq_puts(s, buf);
-	kfree(buf);
-	return 0;
-}
-
-static int smaf_constraints_show(struct seq_file *s, void *unused)
-{
-	return smaf_seq_page(s, smaf_rules_show);
-}
-DEFINE_SHOW_ATTRIBUTE(smaf_constraints);
-
-static int smaf_declarations_show(struct seq_file *s, void *unused)
-{
-	return smaf_seq_page(s, smaf_decls_show);
-}
-DEFINE_SHOW_ATTRIBUTE(smaf_declarations);
-
-static ssize_t constraints_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
-{
-	return smaf_rules_show(buf, PAGE_SIZE);
-}
-
-static ssize_t constraints_store(struct device *dev,
-				 struct device_attribute *attr,
-				 const char *buf, size_t count)
-{
-	int ret = smaf_rules_store(buf);
-
-	return ret ? ret : count;
-}
-static DEVICE_ATTR_RW(constraints);
-
-static struct attribute *smaf_attrs[] = {
-	&dev_attr_constraints.attr,
-	NULL,
-};
-ATTRIBUTE_GROUPS(smaf);
-
 /**
  * smaf_register_secure() - register the secure module
  * @sec: the module's description; must stay valid until
@@ -444,115 +338,3 @@ bool smaf_secure_check(const struct smaf_access *acc)
 	return ok;
 }
 EXPORT_SYMBOL_GPL(smaf_secure_check);
-
-DEFINE_SHOW_ATTRIBUTE(smaf_buffers);
-
-static int smaf_stats_show(struct seq_file *s, void *unused)
-{
-	seq_printf(s, "buffers %lld\n",
-		   atomic64_read(&smaf_stats.buffers));
-	seq_printf(s, "allocated_buffers %lld\n",
-		   atomic64_read(&smaf_stats.allocated_buffers));
-	seq_printf(s, "allocated_bytes %lld\n",
-		   atomic64_read(&smaf_stats.allocated_bytes));
-	seq_printf(s, "attachments %lld\n",
-		   atomic64_read(&smaf_stats.attachments));
-	seq_printf(s, "device_mappings %lld\n",
-		   atomic64_read(&smaf_stats.device_mappings));
-	seq_printf(s, "cpu_mappings %lld\n",
-		   atomic64_read(&smaf_stats.cpu_mappings));
-	seq_printf(s, "quarantined_buffers %lld\n",
-		   atomic64_read(&smaf_stats.quarantined_buffers));
-	seq_printf(s, "quarantined_bytes %lld\n",
-		   atomic64_read(&smaf_stats.quarantined_bytes));
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(smaf_stats);
-
-static int smaf_quarantine_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, smaf_secure_quarantine_show, NULL);
-}
-
-/* "scrub" asks for every quarantined buffer to be scrubbed again. */
-static ssize_t smaf_quarantine_write(struct file *file,
-				     const char __user *ubuf, size_t len,
-				     loff_t *ppos)
-{
-	char cmd[8] = "";
-
-	if (len < sizeof(cmd) && copy_from_user(cmd, ubuf, len))
-		return -EFAULT;
-	if (len >= sizeof(cmd) || !sysfs_streq(cmd, "scrub")) {
-		pr_err("quarantine: the only command is \"scrub\"\n");
-		return -EINVAL;
-	}
-	if (smaf_secure_quarantine_scrub())
-		return -EIO;
-	return len;
-}
-
-static const struct file_operations smaf_quarantine_fops = {
-	.owner = THIS_MODULE,
-	.open = smaf_quarantine_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.write = smaf_quarantine_write,
-	.release = single_release,
-};
-
-static const struct file_operations smaf_fops = {
-	.owner = THIS_MODULE,
-	.unlocked_ioctl = smaf_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
-};
-
-static struct miscdevice smaf_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "smaf",
-	.fops = &smaf_fops,
-	.mode = 0600,
-	.groups = smaf_groups,
-};
-
-static int __init smaf_init(void)
-{
-	int ret;
-
-	smaf_debugfs = debugfs_create_dir("smaf", NULL);
-	debugfs_create_file("stats", 0400, smaf_debugfs, NULL,
-			    &smaf_stats_fops);
-	debugfs_create_file("allocators", 0400, smaf_debugfs, NULL,
-			    &smaf_allocators_fops);
-	debugfs_create_file("buffers", 0400, smaf_debugfs, NULL,
-			    &smaf_buffers_fops);
-	debugfs_create_file("constraints", 0400, smaf_debugfs, NULL,
-			    &smaf_constraints_fops);
-	debugfs_create_file("declarations", 0400, smaf_debugfs, NULL,
-			    &smaf_declarations_fops);
-	debugfs_create_file("quarantine", 0600, smaf_debugfs, NULL,
-			    &smaf_quarantine_fops);
-
-	/* Userspace can reach SMAF from here on: everything else is ready. */
-	ret = misc_register(&smaf_misc);
-	if (ret) {
-		pr_err("cannot register /dev/smaf: %d\n", ret);
-		debugfs_remove_recursive(smaf_debugfs);
-	}
-	return ret;
-}
-
-static void __exit smaf_exit(void)
-{
-	misc_deregister(&smaf_misc);
-	debugfs_remove_recursive(smaf_debugfs);
-	smaf_rules_free();
-}
-
-module_init(smaf_init);
-module_exit(smaf_exit);
-
-MODULE_DESCRIPTION("SMAF: Secure Memory Allocation Framework core");
-MODULE_LICENSE("GPL");
-MODULE_VERSION(SMAF_VERSION);
-MODULE_IMPORT_NS(DMA_BUF);
