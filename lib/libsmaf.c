@@ -57,6 +57,7 @@ static_assert(_IOC_NR(SMAF_IOC_BUFFER_INFO) == 4 &&
 static_assert(sizeof(struct smaf_consumer) == 136, "smaf_consumer");
 static_assert(sizeof(struct smaf_allocator_info) == 128,
 	      "smaf_allocator_info");
+static_assert(sizeof(struct smaf_buffer_list) == 40, "smaf_buffer_list");
 /* The RFC defined the flags as the open(2) flags; keep that true here. */
 static_assert(SMAF_RDWR == O_RDWR, "SMAF_RDWR");
 static_assert(SMAF_CLOEXEC == O_CLOEXEC, "SMAF_CLOEXEC");
@@ -258,6 +259,18 @@ int smaf_allocator_info(int index, struct smaf_allocator_info *info)
 	memset(info, 0, sizeof(*info));
 	info->index = (__u32)index;
 	return smaf_ioctl(SMAF_IOC_ALLOCATOR_INFO, info);
+}
+
+int smaf_list_buffers(uint64_t after, void *buf, size_t len,
+		      struct smaf_buffer_list *list)
+{
+	if (!list || (len && !buf))
+		return -EINVAL;
+	memset(list, 0, sizeof(*list));
+	list->after = after;
+	list->buf = (uintptr_t)buf;
+	list->len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+	return smaf_ioctl(SMAF_IOC_LIST_BUFFERS, list);
 }
 
 /* How many class devices may stand between a path and its bus device. */

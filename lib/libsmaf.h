@@ -85,6 +85,19 @@ int smaf_add_consumer(int fd, const char *device);
 int smaf_allocator_info(int index, struct smaf_allocator_info *info);
 
 /*
+ * Lists live SMAF buffers created after the one of serial @after (0: from
+ * the first), oldest first: as many struct smaf_buffer_record as fit in
+ * @buf (@len bytes), each record->reclen bytes long and followed by the
+ * names of its devices. *@list receives how many were written, whether
+ * more remain (call again with list->last) and the last serial. Root sees
+ * every buffer, others those created under their effective uid. Returns 0
+ * or a negative errno: -ENOSPC when not even one record fits, -EFAULT,
+ * -EINVAL for a NULL @list.
+ */
+int smaf_list_buffers(uint64_t after, void *buf, size_t len,
+		      struct smaf_buffer_list *list);
+
+/*
  * Resolves @path to the "bus:device" name SMAF knows a device by and
  * writes it, NUL-terminated, to @out (@len bytes). @path is one of:
  *  - a "bus:device" name ("platform:vivid.0"), copied as is;

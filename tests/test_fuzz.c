@@ -413,7 +413,11 @@ static const struct {
 	  offsetof(struct smaf_consumer, flags) + 4 },
 	{ "ALLOCATOR_INFO", sizeof(struct smaf_allocator_info),
 	  offsetof(struct smaf_allocator_info, count) + 4 },
+	{ "LIST_BUFFERS", sizeof(struct smaf_buffer_list),
+	  offsetof(struct smaf_buffer_list, last) + 8 },
 };
+
+#define NR_SMAF_IOC	(sizeof(smaf_ioc) / sizeof(smaf_ioc[0]))
 
 /*
  * One SMAF ioctl @nr with the struct @s (kernel size), mutated from @r:
@@ -980,7 +984,7 @@ static void op_raw(struct tctx *t, const uint64_t *r)
 		size = (r[2] >> 8) % 160;
 		break;
 	default:
-		size = nr < 7 ? smaf_ioc[nr].ksize : 128;
+		size = nr < NR_SMAF_IOC ? smaf_ioc[nr].ksize : 128;
 		break;
 	}
 	memset(t->big, 0, BIG_LEN);
@@ -1002,7 +1006,7 @@ static void op_raw(struct tctx *t, const uint64_t *r)
 	if (cmd == FIGETBSZ)
 		allowed = pm == PM_OK ? RES_OK : R(EFAULT);
 	else if (magic != SMAF_IOC_MAGIC || dir != (_IOC_READ | _IOC_WRITE) ||
-	    nr >= 7)
+	    nr >= NR_SMAF_IOC)
 		allowed = R(ENOTTY);
 	else if (size < smaf_ioc[nr].min)
 		allowed = R(EINVAL);

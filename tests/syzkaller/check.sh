@@ -24,7 +24,9 @@ function tsize(t,    n, inner, i, depth, c, cut) {
 	}
 	if (t ~ /^bool(8|16|32|64)$/)
 		return substr(t, 5) / 8
-	if (t ~ /^(const|flags)\[.*, *int(8|16|32|64)\]$/) {
+	if (t ~ /^ptr64\[/)
+		return 8
+	if (t ~ /^(const|flags|len|bytesize)\[.*, *int(8|16|32|64)\]$/) {
 		match(t, /int(8|16|32|64)\]$/)
 		return substr(t, RSTART + 3, RLENGTH - 4) / 8
 	}

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * smafctl buffers: every SMAF buffer of the system, one row each, from
- * debugfs smaf/buffers.
+ * smafctl buffers: every SMAF buffer the caller may see, one row each,
+ * from SMAF_IOC_LIST_BUFFERS (smaf_list_buffers()).
  */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "libsmaf.h"
 #include "smafctl.h"
 
-#define BUFFERS_PATH		DEBUGFS_DIR "/smaf/buffers"
+/* Bytes asked for in one SMAF_IOC_LIST_BUFFERS call. */
+#define BUFFERS_CHUNK		(64 * 1024)
+/* Bytes of one record's text: its fixed fields and its device names. */
+#define BUFFERS_TEXT_MAX	(64 * 1024)
 
 enum {
 	B_ID, B_SIZE, B_STATE, B_ALLOCATOR, B_SECURE, B_ATTACHED, B_DECLARED,
@@ -70,6 +76,135 @@ static bool buffers_parse_line(char *line, char *val[B_NKEYS])
 			break;			/* the rest is the name */
 	}
 	return val[B_ID] && *val[B_ID];
+}
+
+/*
+ * Appends @s to @out as the kernel's debugfs shows text that userspace
+ * picked: a newline or backslash as a three-digit octal escape.
+ */
+static size_t buffers_escape(char *out, size_t len, const char *s, size_t max)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < max && s[i] && n + 5 < len; i++) {
+		if (s[i] == '\n' || s[i] == '\\')
+			n += snprintf(out + n, len - n, "\\%03o",
+				      (unsigned char)s[i]);
+		else
+			out[n++] = s[i];
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* The @n names from *@p on, comma-separated ("-" for none), at @out. */
+static size_t buffers_names(char *out, size_t len, const char **p,
+			    const char *end, uint32_t n)
+{
+	size_t used = 0;
+	uint32_t i;
+
+	if (!n)
+		return snprintf(out, len, "-");
+	for (i = 0; i < n && *p < end && used + 1 < len; i++) {
+		used += snprintf(out + used, len - used, "%s%s", i ? "," : "",
+				 *p);
+		*p += strnlen(*p, end - *p) + 1;
+	}
+	return used < len ? used : len - 1;
+}
+
+/* One record as a line of text in debugfs smaf/buffers' format. */
+static void buffers_line(const struct smaf_buffer_record *r, char *out,
+			 size_t len)
+{
+	const char *p = (const char *)r->names;
+	const char *end = (const char *)r + r->reclen;
+	size_t n;
+
+	n = snprintf(out, len,
+		     "id=%" PRIu64 " size=%" PRIu64 " state=%s allocator=%s secure=%u attached=",
+		     (uint64_t)r->id, (uint64_t)r->size,
+		     r->state == SMAF_BUFFER_STATE_EMPTY ? "unallocated" :
+							   "allocated",
+		     r->allocator[0] ? (const char *)r->allocator : "-",
+		     r->secure);
+	n += buffers_names(out + n, len - n, &p, end, r->nr_attached);
+	n += snprintf(out + n, len - n, " declared=");
+	n += buffers_names(out + n, len - n, &p, end, r->nr_declared);
+	n += snprintf(out + n, len - n,
+		      " device_maps=%u cpu_maps=%u migrations=%u pid=%d comm=",
+		      r->device_mappings, r->cpu_mappings, r->migrations,
+		      r->pid);
+	n += buffers_escape(out + n, len - n, (const char *)r->comm,
+			    sizeof(r->comm));
+	n += snprintf(out + n, len - n, " name=");
+	if (r->name[0])
+		buffers_escape(out + n, len - n, (const char *)r->name,
+			       sizeof(r->name));
+	else
+		snprintf(out + n, len - n, "-");
+}
+
+/*
+ * Every buffer the caller may see, as debugfs smaf/buffers' lines, in a
+ * malloc()ed text: 0, or EXIT_OPERR after the message.
+ */
+static int buffers_fetch(char **text)
+{
+	struct smaf_buffer_list l = { .more = 1 };
+	size_t used = 0, cap = 0, off;
+	char *out = NULL, *line, *buf;
+	uint64_t after = 0;
+	int ret;
+
+	ret = file_open_smaf();
+	if (ret)
+		return ret;
+	buf = malloc(BUFFERS_CHUNK);
+	line = malloc(BUFFERS_TEXT_MAX);
+	ret = buf && line ? 0 : msg_op_err(-ENOMEM, "out of memory");
+	while (!ret && l.more) {
+		ret = smaf_list_buffers(after, buf, BUFFERS_CHUNK, &l);
+		if (ret) {
+			ret = msg_op_err(ret, "cannot list the buffers");
+			break;
+		}
+		for (off = 0; l.count--; ) {
+			const struct smaf_buffer_record *r =
+				(const void *)(buf + off);
+			size_t n;
+
+			buffers_line(r, line, BUFFERS_TEXT_MAX);
+			n = strlen(line);
+			if (used + n + 2 > cap) {
+				char *grown = realloc(out, cap = 2 * cap +
+						      n + 2);
+
+				if (!grown) {
+					ret = msg_op_err(-ENOMEM,
+							 "out of memory");
+					break;
+				}
+				out = grown;
+			}
+			memcpy(out + used, line, n);
+			used += n;
+			out[used++] = '\n';
+			out[used] = '\0';
+			off += r->reclen;
+		}
+		after = l.last;
+	}
+	free(line);
+	free(buf);
+	smaf_close();
+	if (ret) {
+		free(out);
+		return ret;
+	}
+	*text = out ? out : strdup("");
+	return *text ? 0 : msg_op_err(-ENOMEM, "out of memory");
 }
 
 static int buffers_table(char *text)
@@ -140,9 +275,9 @@ static int buffers_run(int argc, char **argv)
 	ret = parse_opts(argc, argv, 0, 0);
 	if (ret < 0)
 		return parse_opts_exit(ret);
-	ret = file_read(BUFFERS_PATH, &text);
+	ret = buffers_fetch(&text);
 	if (ret)
-		return msg_debugfs_err(ret, BUFFERS_PATH);
+		return ret;
 	if (smafctl_json)
 		buffers_json(text);
 	else
@@ -153,13 +288,13 @@ static int buffers_run(int argc, char **argv)
 
 const struct smafctl_cmd buffers_cmd = {
 	.name = "buffers",
-	.summary = "list every buffer and its creator (debugfs)",
+	.summary = "list every buffer and its creator",
 	.help =
 		"Usage: smafctl [--json] buffers\n"
 		"\n"
-		"Lists every SMAF buffer of the system, from debugfs\n"
-		"(" BUFFERS_PATH ", readable by root): id, size,\n"
-		"state, allocator, secure flag, attached and declared devices,\n"
+		"Lists the SMAF buffers of the system (SMAF_IOC_LIST_BUFFERS:\n"
+		"root sees every buffer, other users those they created): id,\n"
+		"size, state, allocator, secure flag, attached and declared devices,\n"
 		"device and CPU mappings, migrations, the pid and command that\n"
 		"created it and its dma-buf name (DMA_BUF_SET_NAME).\n"
 		"\n"

@@ -33,7 +33,8 @@
  *   otherwise), and only the caller's size is copied back. A struct must
  *   reach at least the end of: CREATE's fd, the secure flag's secure,
  *   GET_INFO's count, BUFFER_INFO's size, ADD_CONSUMER's flags,
- *   ALLOCATOR_INFO's count; a shorter one gives -EINVAL.
+ *   ALLOCATOR_INFO's count, LIST_BUFFERS's last; a shorter one gives
+ *   -EINVAL.
  * - An ioctl with another magic or an unknown number fails with -ENOTTY.
  * - 32-bit programs use the same layouts through compat_ioctl.
  * - A fd that should name a SMAF buffer fails with -EBADF when it is not an
@@ -217,6 +218,86 @@ struct smaf_allocator_info {
 	__u64 failures;
 };
 
+/* &smaf_buffer_record.state */
+/** SMAF_BUFFER_STATE_EMPTY - no memory yet */
+#define SMAF_BUFFER_STATE_EMPTY		0
+/** SMAF_BUFFER_STATE_ALLOCATED - memory backs the buffer */
+#define SMAF_BUFFER_STATE_ALLOCATED	1
+
+/** SMAF_BUFFER_NAME_LEN - size of &smaf_buffer_record.name, the dma-buf's */
+#define SMAF_BUFFER_NAME_LEN	32
+/** SMAF_COMM_LEN - size of &smaf_buffer_record.comm */
+#define SMAF_COMM_LEN		16
+
+/**
+ * struct smaf_buffer_record - one buffer in SMAF_IOC_LIST_BUFFERS's output
+ * @reclen: bytes of this record, names included, a multiple of 8: the
+ *	next record starts @reclen bytes after this one
+ * @state: SMAF_BUFFER_STATE_*
+ * @serial: the buffer's place in creation order, never reused: what
+ *	&smaf_buffer_list.after takes
+ * @id: the buffer's id, as SMAF_IOC_BUFFER_INFO reports it
+ * @size: size in bytes
+ * @secure: the secure flag
+ * @attachments: devices attached
+ * @device_mappings: active device mappings
+ * @cpu_mappings: mmap()ed areas plus kernel vmap users
+ * @migrations: times its memory moved
+ * @nr_attached: names in @names of the attached devices, first
+ * @nr_declared: names in @names of the declared consumers, after those
+ * @pid: the creating process, in the caller's pid namespace; 0 when it is
+ *	not visible there (or exited and its pid not held any more)
+ * @allocator: NUL-terminated name of the allocator holding the memory, or
+ *	of the one forced at creation, else empty
+ * @comm: NUL-terminated command name of the creator at creation
+ * @name: NUL-terminated dma-buf name (DMA_BUF_SET_NAME), else empty
+ * @names: @nr_attached then @nr_declared NUL-terminated "bus:device"
+ *	names, then zero padding up to @reclen
+ */
+struct smaf_buffer_record {
+	__u32 reclen;
+	__u32 state;
+	__u64 serial;
+	__u64 id;
+	__u64 size;
+	__u32 secure;
+	__u32 attachments;
+	__u32 device_mappings;
+	__u32 cpu_mappings;
+	__u32 migrations;
+	__u32 nr_attached;
+	__u32 nr_declared;
+	__s32 pid;
+	__u8 allocator[SMAF_NAME_LEN];
+	__u8 comm[SMAF_COMM_LEN];
+	__u8 name[SMAF_BUFFER_NAME_LEN];
+	__u8 names[];
+};
+
+/**
+ * struct smaf_buffer_list - argument of SMAF_IOC_LIST_BUFFERS
+ * @after: in; list the buffers whose &smaf_buffer_record.serial is greater
+ *	(0 to start at the first)
+ * @buf: in; user address where the records are written
+ * @len: in; bytes at @buf (at most 1 MiB are used)
+ * @flags: in; must be 0
+ * @count: out; records written
+ * @more: out; 1 when buffers remain after the last record written (call
+ *	again with @after set to @last), else 0
+ * @last: out; serial of the last record written, or @after when none
+ *
+ * Output fields must be 0 on input.
+ */
+struct smaf_buffer_list {
+	__u64 after;
+	__u64 buf;
+	__u32 len;
+	__u32 flags;
+	__u32 count;
+	__u32 more;
+	__u64 last;
+};
+
 #define SMAF_IOC_MAGIC		'S'
 
 /**
@@ -308,5 +389,19 @@ struct smaf_allocator_info {
  */
 #define SMAF_IOC_ALLOCATOR_INFO \
 	_IOWR(SMAF_IOC_MAGIC, 6, struct smaf_allocator_info)
+
+/**
+ * DOC: SMAF_IOC_LIST_BUFFERS
+ *
+ * Lists live buffers, oldest first, as variable-length records (&struct
+ * smaf_buffer_record, each followed by the names of its devices) written
+ * one after another at &smaf_buffer_list.buf, as many as fit. The stable
+ * interface to what debugfs smaf/buffers shows people. A caller with
+ * CAP_SYS_ADMIN sees every buffer; any other caller, the buffers created
+ * by processes of its effective user id. A record that does not fit in
+ * an empty output gives -ENOSPC; -EFAULT for an unwritable output.
+ */
+#define SMAF_IOC_LIST_BUFFERS \
+	_IOWR(SMAF_IOC_MAGIC, 7, struct smaf_buffer_list)
 
 #endif /* _UAPI_LINUX_SMAF_H */
