@@ -710,6 +710,7 @@ struct smaf_buffer *smaf_buffer_create(size_t size, u32 flags,
 	exp_info.priv = buf;
 	dmabuf = dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
+		put_pid(buf->creator);
 		mutex_destroy(&buf->lock);
 		kfree(buf);
 		smaf_allocator_put(forced);
