@@ -92,7 +92,8 @@ static int constraints_show(void)
 		first = false;
 		json_str(r.device);
 		printf(",\"contiguous\":%s,\"sg\":%s,\"dma_bits\":",
-		       r.contiguous ? "true" : "false", r.sg ? "true" : "false");
+		       r.contiguous ? "true" : "false",
+		       r.sg ? "true" : "false");
 		if (r.dma_bits && parse_is_number(r.dma_bits))
 			fputs(r.dma_bits, stdout);
 		else
@@ -144,8 +145,10 @@ static int constraints_set(int argc, char **argv)
 	if (argc < 1)
 		return msg_usage_err("set: missing device");
 	for (i = 1; i < argc; i++) {
-		if ((!strcmp(argv[i], "contiguous") || !strcmp(argv[i], "sg")) &&
-		    !layout[0]) {
+		bool word = !strcmp(argv[i], "contiguous") ||
+			    !strcmp(argv[i], "sg");
+
+		if (word && !layout[0]) {
 			layout = argv[i];
 		} else if (!strncmp(argv[i], "dma-bits=", 9) && !bits) {
 			if (!parse_int(argv[i] + 9, DMA_BITS_MIN,
