@@ -229,10 +229,9 @@ TEST_F(list, refusals)
 
 	ASSERT_EQ(0, track_create(&self->t, self->dev, 4 * KiB, SMAF_RDWR,
 				  NULL, &fd));
+	/* An error copies nothing back: only the errno tells. */
 	ret = list(self->dev, 0, self->out, 16, &l);
 	EXPECT_EQ(-ENOSPC, ret);
-	EXPECT_EQ(0, l.count);
-	EXPECT_EQ(1, l.more);
 	memset(&l, 0, sizeof(l));
 	l.buf = (uintptr_t)self->out;
 	l.len = OUT_LEN;

@@ -1140,6 +1140,9 @@ static bool known_nr(unsigned int nr)
 #ifdef SMAF_IOC_ALLOCATOR_INFO
 		SMAF_IOC_ALLOCATOR_INFO,
 #endif
+#ifdef SMAF_IOC_LIST_BUFFERS
+		SMAF_IOC_LIST_BUFFERS,
+#endif
 	};
 	size_t i;
 
