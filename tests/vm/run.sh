@@ -9,12 +9,19 @@
 #		lockdep, kmemleak, DMA-API debug, fault injection, CMA) and
 #		the modules built against it in build/debug-modules
 #		(make debug-modules)
+#   perf	the benchmark kernel of scripts/lane-kernel.sh perf (the debug
+#		kernel's peers, no detectors) and the modules built against
+#		it in build/perf-modules (make perf-modules)
 #
 #   tests/vm/run.sh [--lane L] check	every suite in tests/vm/suites.d, then
 #				the leak, unload and reload checks; one line
 #				per test, then "N passed, N failed" last
 #   tests/vm/run.sh [--lane L] demo	the demo (tests/vm/demo.sh), quiet
 #   tests/vm/run.sh [--lane L] report	re-read the logs of the last check
+#   tests/vm/run.sh [--lane L] bench	make bench (default lane: perf): run
+#				bench/bin/smaf-bench in the guest, then
+#				build/bench/results.json, the table and a
+#				PNG plot per workload (gnuplot) in build/bench
 #   tests/vm/run.sh lanes [L...]	check in each lane (default: stock,
 #				then debug), then one combined list of
 #				results (named stock:<test>, debug:<test>),
@@ -48,17 +55,20 @@
 #			on some hosts)
 #   SMAF_VM_EXTRA	directory copied to /extra in the guest
 #   SMAF_VM_CONSOLE, SMAF_VM_RESULTS	other log files (single-lane modes)
+#   SMAF_VM_PERF_TIMEOUT	the perf lane's timeout (default 3600)
+#   SMAF_BENCH_ARGS	more options for smaf-bench run in bench mode, e.g.
+#			"--scale 0.2" or "--only cold,memory"
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$TOP/build
-LANE=${SMAF_VM_LANE:-stock}
+LANE=${SMAF_VM_LANE:-}
 MODE=
 LANES=()
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 usage() {
-	die "usage: run.sh [--lane stock|debug] check|demo|report," \
+	die "usage: run.sh [--lane stock|debug|perf] check|demo|report|bench," \
 	    "or run.sh lanes [stock|debug]..."
 }
 
@@ -66,7 +76,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--lane) [ $# -ge 2 ] || usage; LANE=$2; shift 2 ;;
 	--lane=*) LANE=${1#--lane=}; shift ;;
-	check | demo | report) MODE=$1; shift ;;
+	check | demo | report | bench) MODE=$1; shift ;;
 	lanes)
 		MODE=lanes
 		shift
@@ -78,6 +88,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$MODE" ] || MODE=check
+if [ -z "$LANE" ]; then
+	LANE=stock
+	[ "$MODE" = bench ] && LANE=perf
+fi
 
 # lane_setup LANE [logs]: the lane's kernel, modules, logs and boot
 # parameters, in L_* variables. With "logs", only the log paths (for
@@ -94,7 +108,11 @@ lane_setup() {
 		L_CONSOLE=$BUILD/vm-debug-console.log
 		L_RESULTS=$BUILD/vm-debug-results.log
 		;;
-	*) die "unknown lane '$1' (stock or debug)" ;;
+	perf)
+		L_CONSOLE=$BUILD/vm-perf-console.log
+		L_RESULTS=$BUILD/vm-perf-results.log
+		;;
+	*) die "unknown lane '$1' (stock, debug or perf)" ;;
 	esac
 	if [ "$MODE" != lanes ]; then
 		L_CONSOLE=${SMAF_VM_CONSOLE:-$L_CONSOLE}
@@ -153,6 +171,30 @@ lane_setup() {
 		L_APPEND="$L_APPEND panic_on_warn=0 kmemleak=on cma=256M@0-4G"
 		L_APPEND="$L_APPEND slub_debug=FZPU;FZPUA,kmalloc-*,filp,dentry,vm_area_struct"
 		L_GUEST="lane=debug timeout_scale=2"
+		;;
+	perf)
+		if ! dir=$("$TOP/scripts/lane-kernel.sh" perf --check); then
+			L_ERR="the perf kernel is not built: run 'make perf-modules' (scripts/lane-kernel.sh perf builds it once per machine, 11 to 15 minutes)"
+			return 1
+		fi
+		L_KVER=$(cat "$dir/release")
+		L_KERNEL=$dir/build/arch/x86/boot/bzImage
+		L_MODROOT=$dir/mods
+		L_KOTOP=$BUILD/perf-modules
+		if [ ! -e "$L_KOTOP/core/smaf.ko" ] ||
+		   [ "$(modinfo -F vermagic "$L_KOTOP/core/smaf.ko" | cut -d' ' -f1)" != "$L_KVER" ]; then
+			L_ERR="no modules built against the perf kernel $L_KVER in ${L_KOTOP#"$TOP"/}: run 'make perf-modules'"
+			return 1
+		fi
+		L_INITRD=$BUILD/vm-perf/initramfs.cpio
+		L_TIMEOUT=${SMAF_VM_PERF_TIMEOUT:-3600}
+		# No slab or page debugging: figures measure the allocators.
+		# The CMA area below 4 GiB and large enough for the 256 MiB
+		# buffers of the CMA heap and smaf-cma; udmabuf's 64 MiB cap
+		# raised for its 256 MiB buffers.
+		L_APPEND="$L_APPEND panic_on_warn=1 cma=768M@0-4G"
+		L_APPEND="$L_APPEND udmabuf.size_limit_mb=1024"
+		L_GUEST="lane=perf"
 		;;
 	esac
 	if [ ! -r "$L_KERNEL" ]; then
@@ -325,6 +367,17 @@ report() {
 	[ "$T_FAIL" -eq 0 ]
 }
 
+# bench_commit: the commit the benchmark runs (with -dirty for local
+# changes), for results.json.
+bench_commit() {
+	local c
+	c=$(git -C "$TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+	if ! git -C "$TOP" diff --quiet HEAD -- 2>/dev/null; then
+		c=$c-dirty
+	fi
+	echo "$c"
+}
+
 # boot MODE: build the lane's initramfs and run the VM (lane_setup first).
 boot() {
 	local mode=$1 append qrc
@@ -335,8 +388,19 @@ boot() {
 		"$TOP/tests/vm/mkinitramfs.sh" "$L_INITRD"
 
 	append="$L_APPEND"
+	bench_serial=()
 	if [ "$mode" = demo ]; then
 		append="$append loglevel=3"
+	elif [ "$mode" = bench ]; then
+		# Warnings and worse still reach the console (and the scan).
+		append="$append loglevel=5"
+		append="$append bench_commit=$(bench_commit)"
+		append="$append bench_vm=qemu,-accel,${SMAF_VM_ACCEL:-tcg},-m,6G,-smp,2"
+		[ -n "${SMAF_BENCH_ARGS:-}" ] &&
+			append="$append bench_args=$(echo "$SMAF_BENCH_ARGS" | tr ' ' ,)"
+		mkdir -p "$BUILD/bench"
+		rm -f "$BUILD/bench/guest.json"
+		bench_serial=(-serial "file:$BUILD/bench/guest.json")
 	else
 		append="$append loglevel=7"
 	fi
@@ -357,7 +421,7 @@ boot() {
 		-nodefaults -display none -no-reboot \
 		-chardev "stdio,id=con,logfile=$L_CONSOLE,signal=off" \
 		-serial chardev:con \
-		-serial "file:$L_RESULTS" \
+		-serial "file:$L_RESULTS" "${bench_serial[@]}" \
 		-kernel "$L_KERNEL" -initrd "$L_INITRD" -append "$append" </dev/null
 	qrc=$?
 	set -e
@@ -378,7 +442,7 @@ report)
 	report
 	exit
 	;;
-check | demo)
+check | demo | bench)
 	lane_setup "$LANE" || die "$L_ERR"
 	boot "$MODE"
 	;;
@@ -419,6 +483,22 @@ lanes)
 	exit
 	;;
 esac
+
+if [ "$MODE" = bench ]; then
+	rc=0
+	report || rc=1
+	json=$BUILD/bench/guest.json
+	bench=$TOP/bench/bin/smaf-bench
+	if [ -s "$json" ] && "$bench" check "$json" --allow-errors --require smaf; then
+		cp "$json" "$BUILD/bench/results.json"
+		"$bench" report "$BUILD/bench/results.json" "$BUILD/bench" || rc=1
+		echo "bench: build/bench/results.json, plots in build/bench/*.png"
+	else
+		echo "bench: no usable results from the guest (${json#"$TOP"/})"
+		rc=1
+	fi
+	exit "$rc"
+fi
 
 if [ "$MODE" = demo ]; then
 	rc=$(sed -n 's/^DEMO-RESULT \([0-9]*\).*/\1/p' "$L_RESULTS" | tail -n 1)
