@@ -15,7 +15,8 @@ int bench_run(int argc, char **argv);
 /*
  * Validates a results file: 0 if it is complete and well formed, with no
  * error cell unless @allow_errors, and with a figure in every row of the
- * column @require (NULL: none required).
+ * column @require (NULL: none required; an error cell counts as one with
+ * @allow_errors).
  */
 int bench_check(const char *path, bool allow_errors, const char *require);
 /* Prints the table; with @outdir, writes a gnuplot PNG per workload. */
