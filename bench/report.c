@@ -444,7 +444,8 @@ static void plot(const struct doc *d, const struct json *w, const char *dir,
 		"set grid ytics\n"
 		"set key outside right top noenhanced\n"
 		"set ylabel '%s'\n"
-		"set xtics noenhanced\n"
+		"set xtics noenhanced rotate by 30 right\n"
+		"set bmargin 5\n"
 		"plot for [i=2:%d] '%s/%s.dat' using i:xtic(1) title columnheader(i)\n",
 		dir, id, json_str(json_get(w, "title"), id),
 		json_str(json_get(d->root, "commit"), "?"),

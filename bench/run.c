@@ -1216,16 +1216,16 @@ struct plan {
 static const struct plan full_plan = {
 	.sizes = { 4 * KIB, 64 * KIB, MIB, 8 * MIB, 32 * MIB, 256 * MIB },
 	.nsizes = 6,
-	.cold_n = { 31, 31, 31, 15, 11, 5 },
-	.churn_iters = { 1000, 1000, 1000, 40, 10, 2 },
-	.churn_n = { 5, 5, 3, 3, 3, 3 },
-	.touch_n = { 31, 31, 21, 9, 5, 3 },
-	.devmap_n = 31,
-	.vgem_n = 31,
+	.cold_n = { 61, 61, 61, 31, 21, 9 },
+	.churn_iters = { 1000, 1000, 1000, 100, 25, 4 },
+	.churn_n = { 7, 7, 5, 5, 5, 5 },
+	.touch_n = { 61, 61, 41, 21, 11, 5 },
+	.devmap_n = 61,
+	.vgem_n = 61,
 	.mem_count = 10000,
 	.zero_sizes = { 8 * MIB, 256 * MIB },
-	.zero_n = { 9, 3 },
-	.memset_n = { 9, 5 },
+	.zero_n = { 21, 7 },
+	.memset_n = { 21, 9 },
 };
 
 static const struct plan smoke_plan = {
