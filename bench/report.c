@@ -399,9 +399,41 @@ static void print_zeroing(const struct doc *d)
 	}
 }
 
+/*
+ * The plot command for the columns of @dat that have data (@has[i] for
+ * column i + 2): gnuplot warns about a column without any.
+ */
+static void plot_cmd(FILE *f, const char *dat, const bool *has, int ncols)
+{
+	bool first = true;
+	int i;
+
+	for (i = 0; i < ncols; i++) {
+		if (!has[i])
+			continue;
+		if (first)
+			fprintf(f, "plot '%s' using %d:xtic(1) title columnheader(%d)",
+				dat, i + 2, i + 2);
+		else
+			fprintf(f, ", '' using %d title columnheader(%d)", i + 2,
+				i + 2);
+		first = false;
+	}
+	fprintf(f, "\n");
+}
+
+static bool any(const bool *has, int n)
+{
+	while (n--)
+		if (has[n])
+			return true;
+	return false;
+}
+
 static void plot(const struct doc *d, const struct json *w, const char *dir,
 		 bool memory)
 {
+	bool has[MAXA] = { false };
 	const char *id = json_str(json_get(w, "id"), "x");
 	const struct json *rows = json_get(w, "rows"), *row;
 	char path[512], cmd[1200];
@@ -421,14 +453,17 @@ static void plot(const struct doc *d, const struct json *w, const char *dir,
 		row = rows->items[r];
 		fprintf(f, "\"%s\"", json_str(json_get(row, "label"), "?"));
 		for (k = 0; k < d->na; k++) {
-			if (cell_median(row, d->name[k], &v) && v > 0)
+			if (cell_median(row, d->name[k], &v) && v > 0) {
 				fprintf(f, " %.6g", memory ? v : v / 1e3);
-			else
+				has[k] = true;
+			} else
 				fprintf(f, " ?");
 		}
 		fprintf(f, "\n");
 	}
 	fclose(f);
+	if (!any(has, d->na))
+		return;
 	snprintf(path, sizeof(path), "%s/%s.gp", dir, id);
 	f = fopen(path, "we");
 	if (!f)
@@ -445,14 +480,15 @@ static void plot(const struct doc *d, const struct json *w, const char *dir,
 		"set key outside right top noenhanced\n"
 		"set ylabel '%s'\n"
 		"set xtics noenhanced rotate by 30 right\n"
-		"set bmargin 5\n"
-		"plot for [i=2:%d] '%s/%s.dat' using i:xtic(1) title columnheader(i)\n",
+		"set bmargin 5\n",
 		dir, id, json_str(json_get(w, "title"), id),
 		json_str(json_get(d->root, "commit"), "?"),
 		json_str(json_get(json_get(d->root, "kernel"), "release"), "?"),
-		memory ? "bytes per buffer (log)" : "median, microseconds (log)",
-		d->na + 1, dir, id);
+		memory ? "bytes per buffer (log)" : "median, microseconds (log)");
+	snprintf(path, sizeof(path), "%s/%s.dat", dir, id);
+	plot_cmd(f, path, has, d->na);
 	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s.gp", dir, id);
 	snprintf(cmd, sizeof(cmd), "gnuplot '%s' 2>&1", path);
 	if (system(cmd))
 		fprintf(stderr, "smaf-bench: gnuplot failed on %s\n", path);
@@ -464,6 +500,7 @@ static void plot_zeroing(const struct doc *d, const char *dir)
 {
 	const struct json *z = json_get(d->root, "zeroing"), *m, *a;
 	char path[512], cmd[1200];
+	bool has[5] = { true, false, false, false, false };
 	double size, v, sz;
 	FILE *f;
 	int i, k;
@@ -496,6 +533,7 @@ static void plot_zeroing(const struct doc *d, const char *dir)
 				    json_num(json_get(a, key), &v)) {
 					fprintf(f, " %.6g", v / 1e9);
 					found = true;
+					has[k + 1] = true;
 				}
 			}
 			if (!found)
@@ -518,12 +556,13 @@ static void plot_zeroing(const struct doc *d, const char *dir)
 		"set grid ytics\n"
 		"set yrange [0:*]\n"
 		"set key outside right top noenhanced\n"
-		"set ylabel 'GB/s (median)'\n"
-		"plot for [i=2:6] '%s/zeroing.dat' using i:xtic(1) title columnheader(i)\n",
+		"set ylabel 'GB/s (median)'\n",
 		dir, json_str(json_get(d->root, "commit"), "?"),
-		json_str(json_get(json_get(d->root, "kernel"), "release"), "?"),
-		dir);
+		json_str(json_get(json_get(d->root, "kernel"), "release"), "?"));
+	snprintf(path, sizeof(path), "%s/zeroing.dat", dir);
+	plot_cmd(f, path, has, 5);
 	fclose(f);
+	snprintf(path, sizeof(path), "%s/zeroing.gp", dir);
 	snprintf(cmd, sizeof(cmd), "gnuplot '%s' 2>&1", path);
 	if (system(cmd))
 		fprintf(stderr, "smaf-bench: gnuplot failed on %s\n", path);
