@@ -8,11 +8,11 @@ KVER ?= $(shell $(CURDIR)/scripts/kver.sh)
 KDIR ?= /lib/modules/$(KVER)/build
 export KVER KDIR
 
-.PHONY: all modules lib tools tests demo-prog deps check check-quick demo lint \
-	debug-kernel debug-modules host-check dkms-install install uninstall \
-	deb deb-check clean
+.PHONY: all modules lib tools tests demo-prog bench-prog deps check check-quick \
+	demo lint debug-kernel debug-modules perf-kernel perf-modules bench \
+	host-check dkms-install install uninstall deb deb-check clean
 
-all: modules lib tools tests demo-prog
+all: modules lib tools tests demo-prog bench-prog
 
 modules:
 	@test -n "$(KVER)" || { echo "no Debian 6.1 kernel headers + image found; run 'make deps' as root" >&2; exit 1; }
@@ -31,6 +31,11 @@ tests: lib
 demo-prog: lib
 	$(MAKE) -C demo
 
+# The benchmark program (bench/): `make bench` runs it in the VM on the perf
+# kernel; `make check` runs it in a smoke mode in each lane.
+bench-prog:
+	$(MAKE) -C bench
+
 # Installs the Debian packages the build, the VM and the checks need.
 deps:
 	scripts/install-deps.sh
@@ -44,17 +49,46 @@ deps:
 DEBUG_MODULES := $(CURDIR)/build/debug-modules
 MODULE_SOURCES := Kbuild VERSION core alloc secure tests/testdev include
 
+# $(call lane-modules,KIND,DIR): our modules built in DIR, a copy of their
+# sources, against the lane kernel of scripts/lane-kernel.sh KIND.
+define lane-modules
+	@dir=$$(scripts/lane-kernel.sh $(1)) && \
+	mkdir -p $(2) && \
+	find $(MODULE_SOURCES) -type f \( -name '*.[ch]' -o -name Kbuild \
+		-o -name Makefile -o -name VERSION \) ! -name '*.mod.c' \
+		! -path '*/bin/*' \
+		-print0 | xargs -0 cp -p -u --parents -t $(2) && \
+	$(MAKE) -C $$dir/build M=$(2) modules
+endef
+
 debug-kernel:
 	scripts/debug-kernel.sh
 
 debug-modules:
-	@dir=$$(scripts/debug-kernel.sh) && \
-	mkdir -p $(DEBUG_MODULES) && \
-	find $(MODULE_SOURCES) -type f \( -name '*.[ch]' -o -name Kbuild \
-		-o -name Makefile -o -name VERSION \) ! -name '*.mod.c' \
-		! -path '*/bin/*' \
-		-print0 | xargs -0 cp -p -u --parents -t $(DEBUG_MODULES) && \
-	$(MAKE) -C $$dir/build M=$(DEBUG_MODULES) modules
+	$(call lane-modules,debug,$(DEBUG_MODULES))
+
+# The benchmark kernel: the same 6.1 source with ../shared/kernel/
+# perf.config (the debug kernel's peers, no bug detectors), cached in
+# /var/cache/smaf like the debug kernel (11 to 15 minutes the first time),
+# and our modules against it in build/perf-modules.
+PERF_MODULES := $(CURDIR)/build/perf-modules
+
+perf-kernel:
+	scripts/lane-kernel.sh perf
+
+perf-modules:
+	@scripts/lane-kernel.sh perf --check >/dev/null || \
+		echo "make: building the perf kernel first (once per machine: 11 to 15 minutes)"
+	$(call lane-modules,perf,$(PERF_MODULES))
+
+# The benchmark (docs/benchmarks.md): SMAF against the mainline system and
+# CMA heaps and udmabuf, on the perf kernel in the VM; the table on the
+# console, build/bench/results.json and a PNG plot per workload. Not part of
+# `make check` (which runs a smoke mode of the same program in each lane).
+bench: deps
+	$(MAKE) all
+	$(MAKE) perf-modules
+	tests/vm/run.sh --lane perf bench
 
 # The whole test suite: static checks, the Debian packages and lintian, then
 # every test in the VM, on Debian's kernel (the stock lane), then on the
@@ -158,4 +192,5 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests clean
 	$(MAKE) -C demo clean
+	$(MAKE) -C bench clean
 	rm -rf build

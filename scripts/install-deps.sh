@@ -42,6 +42,7 @@ PKGS="
 	lintian
 	mmdebstrap
 	e2fsprogs
+	gnuplot-nox
 "
 # linux-image-amd64, linux-headers-amd64: the 6.1 kernel the VM boots and
 #   the headers the modules build against (scripts/kver.sh picks them).
@@ -64,7 +65,8 @@ PKGS="
 # binutils: readelf, to refuse dynamic binaries in the initramfs.
 # bc, bison, flex, libelf-dev, libssl-dev: building the debug kernel from
 #   linux-source-6.1 (scripts/debug-kernel.sh; gcc, make, perl and kmod's
-#   depmod as above).
+#   depmod as above); the perf kernel of make bench too.
+# gnuplot-nox: make bench's PNG plots (bench/bin/smaf-bench report).
 
 missing=""
 for p in $PKGS; do

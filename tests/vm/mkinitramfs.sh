@@ -41,6 +41,7 @@ cp "$BUSYBOX" "$STAGE/bin/busybox"
 install -m 0755 "$VM/init" "$STAGE/init"
 install -m 0644 "$VM/guest-lib.sh" "$STAGE/lib/smaf/guest-lib.sh"
 install -m 0755 "$VM/demo.sh" "$STAGE/lib/smaf/demo.sh"
+install -m 0755 "$VM/bench.sh" "$STAGE/lib/smaf/bench.sh"
 for s in "$SUITES"/*.sh; do
 	[ -e "$s" ] || continue
 	install -m 0755 "$s" "$STAGE/suites.d/"
@@ -141,8 +142,10 @@ while [ "${#done_[@]}" -lt "${#order[@]}" ]; do
 	[ "$progress" = 1 ] || die "circular dependencies between: ${order[*]}"
 done
 
-# Static userspace binaries: the tests, the tools and demo/smaf-demo.
-for f in "$TOP"/tests/bin/* "$TOP"/tools/bin/* "$TOP"/tools/* "$TOP"/demo/*; do
+# Static userspace binaries: the tests, the tools, demo/smaf-demo and
+# bench/bin/smaf-bench.
+for f in "$TOP"/tests/bin/* "$TOP"/tools/bin/* "$TOP"/tools/* "$TOP"/demo/* \
+	"$TOP"/bench/bin/*; do
 	if [ ! -f "$f" ] || [ ! -x "$f" ]; then
 		continue
 	fi

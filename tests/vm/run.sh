@@ -17,12 +17,19 @@
 #   debian	Debian's kernel booting a Debian 12 root filesystem with
 #		SMAF's packages installed (make deb), systemd as init:
 #		tests/vm/debian.sh (check mode only)
+#   perf	the benchmark kernel of scripts/lane-kernel.sh perf (the debug
+#		kernel's peers, no detectors) and the modules built against
+#		it in build/perf-modules (make perf-modules)
 #
 #   tests/vm/run.sh [--lane L] check	every suite in tests/vm/suites.d, then
 #				the leak, unload and reload checks; one line
 #				per test, then "N passed, N failed" last
 #   tests/vm/run.sh [--lane L] demo	the demo (tests/vm/demo.sh), quiet
 #   tests/vm/run.sh [--lane L] report	re-read the logs of the last check
+#   tests/vm/run.sh [--lane L] bench	make bench (default lane: perf): run
+#				bench/bin/smaf-bench in the guest, then
+#				build/bench/results.json, the table and a
+#				PNG plot per workload (gnuplot) in build/bench
 #   tests/vm/run.sh lanes [L...]	check in each lane (default: stock,
 #				stock-2g, stock-bounce, then debug), then
 #				one combined list of
@@ -60,25 +67,28 @@
 #			(default this one; another checkout's, to run these
 #			tests against its modules)
 #   SMAF_VM_CONSOLE, SMAF_VM_RESULTS	other log files (single-lane modes)
+#   SMAF_VM_PERF_TIMEOUT	the perf lane's timeout (default 3600)
+#   SMAF_BENCH_ARGS	more options for smaf-bench run in bench mode, e.g.
+#			"--scale 0.2" or "--only cold,memory"
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$TOP/build
-LANE=${SMAF_VM_LANE:-stock}
+LANE=${SMAF_VM_LANE:-}
 MODE=
 LANES=()
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 usage() {
-	die "usage: run.sh [--lane stock|debug|debian] check|demo|report," \
-	    "or run.sh lanes [stock|debug|debian]..."
+	die "usage: run.sh [--lane stock|stock-2g|stock-bounce|debug|debian|perf]" \
+	    "check|demo|report|bench, or run.sh lanes [LANE]..."
 }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--lane) [ $# -ge 2 ] || usage; LANE=$2; shift 2 ;;
 	--lane=*) LANE=${1#--lane=}; shift ;;
-	check | demo | report) MODE=$1; shift ;;
+	check | demo | report | bench) MODE=$1; shift ;;
 	lanes)
 		MODE=lanes
 		shift
@@ -90,6 +100,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$MODE" ] || MODE=check
+if [ -z "$LANE" ]; then
+	LANE=stock
+	[ "$MODE" = bench ] && LANE=perf
+fi
 
 # lane_setup LANE [logs]: the lane's kernel, modules, logs and boot
 # parameters, in L_* variables. With "logs", only the log paths (for
@@ -114,7 +128,11 @@ lane_setup() {
 		L_CONSOLE=$BUILD/vm-debian-console.log
 		L_RESULTS=$BUILD/vm-debian-results.log
 		;;
-	*) die "unknown lane '$1' (stock, stock-2g, stock-bounce, debug or debian)" ;;
+	perf)
+		L_CONSOLE=$BUILD/vm-perf-console.log
+		L_RESULTS=$BUILD/vm-perf-results.log
+		;;
+	*) die "unknown lane '$1' (stock, stock-2g, stock-bounce, debug, debian or perf)" ;;
 	esac
 	if [ "$MODE" != lanes ]; then
 		L_CONSOLE=${SMAF_VM_CONSOLE:-$L_CONSOLE}
@@ -192,6 +210,30 @@ lane_setup() {
 		L_APPEND="$L_APPEND panic_on_warn=0 kmemleak=on cma=256M@0-4G"
 		L_APPEND="$L_APPEND slub_debug=FZPU;FZPUA,kmalloc-*,filp,dentry,vm_area_struct"
 		L_GUEST="lane=debug timeout_scale=2"
+		;;
+	perf)
+		if ! dir=$("$TOP/scripts/lane-kernel.sh" perf --check); then
+			L_ERR="the perf kernel is not built: run 'make perf-modules' (scripts/lane-kernel.sh perf builds it once per machine, 11 to 15 minutes)"
+			return 1
+		fi
+		L_KVER=$(cat "$dir/release")
+		L_KERNEL=$dir/build/arch/x86/boot/bzImage
+		L_MODROOT=$dir/mods
+		L_KOTOP=$BUILD/perf-modules
+		if [ ! -e "$L_KOTOP/core/smaf.ko" ] ||
+		   [ "$(modinfo -F vermagic "$L_KOTOP/core/smaf.ko" | cut -d' ' -f1)" != "$L_KVER" ]; then
+			L_ERR="no modules built against the perf kernel $L_KVER in ${L_KOTOP#"$TOP"/}: run 'make perf-modules'"
+			return 1
+		fi
+		L_INITRD=$BUILD/vm-perf/initramfs.cpio
+		L_TIMEOUT=${SMAF_VM_PERF_TIMEOUT:-3600}
+		# No slab or page debugging: figures measure the allocators.
+		# The CMA area below 4 GiB and large enough for the 256 MiB
+		# buffers of the CMA heap and smaf-cma; udmabuf's 64 MiB cap
+		# raised for its 256 MiB buffers.
+		L_APPEND="$L_APPEND panic_on_warn=1 cma=768M@0-4G"
+		L_APPEND="$L_APPEND udmabuf.size_limit_mb=1024"
+		L_GUEST="lane=perf"
 		;;
 	esac
 	if [ ! -r "$L_KERNEL" ]; then
@@ -364,6 +406,17 @@ report() {
 	[ "$T_FAIL" -eq 0 ]
 }
 
+# bench_commit: the commit the benchmark runs (with -dirty for local
+# changes), for results.json.
+bench_commit() {
+	local c
+	c=$(git -C "$TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+	if ! git -C "$TOP" diff --quiet HEAD -- 2>/dev/null; then
+		c=$c-dirty
+	fi
+	echo "$c"
+}
+
 # boot MODE: build the lane's initramfs and run the VM (lane_setup first).
 boot() {
 	local mode=$1 append qrc
@@ -384,8 +437,19 @@ boot() {
 		"$TOP/tests/vm/mkinitramfs.sh" "$L_INITRD"
 
 	append="$L_APPEND"
+	bench_serial=()
 	if [ "$mode" = demo ]; then
 		append="$append loglevel=3"
+	elif [ "$mode" = bench ]; then
+		# Warnings and worse still reach the console (and the scan).
+		append="$append loglevel=5"
+		append="$append bench_commit=$(bench_commit)"
+		append="$append bench_vm=qemu,-accel,${SMAF_VM_ACCEL:-tcg},-m,6G,-smp,2"
+		[ -n "${SMAF_BENCH_ARGS:-}" ] &&
+			append="$append bench_args=$(echo "$SMAF_BENCH_ARGS" | tr ' ' ,)"
+		mkdir -p "$BUILD/bench"
+		rm -f "$BUILD/bench/guest.json"
+		bench_serial=(-serial "file:$BUILD/bench/guest.json")
 	else
 		append="$append loglevel=7"
 	fi
@@ -410,7 +474,7 @@ boot() {
 		-nodefaults -display none -no-reboot \
 		-chardev "stdio,id=con,logfile=$L_CONSOLE,signal=off" \
 		-serial chardev:con \
-		-serial "file:$L_RESULTS" \
+		-serial "file:$L_RESULTS" "${bench_serial[@]}" \
 		-kernel "$L_KERNEL" -initrd "$L_INITRD" -append "$append" </dev/null
 	qrc=$?
 	set -e
@@ -431,7 +495,7 @@ report)
 	report
 	exit
 	;;
-check | demo)
+check | demo | bench)
 	lane_setup "$LANE" || die "$L_ERR"
 	boot "$MODE"
 	;;
@@ -472,6 +536,22 @@ lanes)
 	exit
 	;;
 esac
+
+if [ "$MODE" = bench ]; then
+	rc=0
+	report || rc=1
+	json=$BUILD/bench/guest.json
+	bench=$TOP/bench/bin/smaf-bench
+	if [ -s "$json" ] && "$bench" check "$json" --allow-errors --require smaf; then
+		cp "$json" "$BUILD/bench/results.json"
+		"$bench" report "$BUILD/bench/results.json" "$BUILD/bench" || rc=1
+		echo "bench: build/bench/results.json, plots in build/bench/*.png"
+	else
+		echo "bench: no usable results from the guest (${json#"$TOP"/})"
+		rc=1
+	fi
+	exit "$rc"
+fi
 
 if [ "$MODE" = demo ]; then
 	rc=$(sed -n 's/^DEMO-RESULT \([0-9]*\).*/\1/p' "$L_RESULTS" | tail -n 1)
