@@ -48,7 +48,7 @@ static_assert(SMAF_COMM_LEN == TASK_COMM_LEN);
 static_assert(SMAF_BUFFER_NAME_LEN == DMA_BUF_NAME_LEN);
 
 /* Most bytes of records one SMAF_IOC_LIST_BUFFERS writes. */
-#define SMAF_LIST_MAX		(1U << 20)
+#define SMAF_LIST_MAX		SZ_1M
 
 /**
  * struct smaf_ioctl_out - a fd a handler reserved, to publish last
@@ -315,8 +315,8 @@ static void smaf_list_fill(struct smaf_buffer *buf,
 
 	lockdep_assert_held(&buf->lock);
 	r->reclen = reclen;
-	r->state = buf->state == SMAF_BUFFER_EMPTY ? SMAF_BUFFER_STATE_EMPTY :
-						     SMAF_BUFFER_STATE_ALLOCATED;
+	r->state = buf->state == SMAF_BUFFER_EMPTY ?
+		   SMAF_BUFFER_STATE_EMPTY : SMAF_BUFFER_STATE_ALLOCATED;
 	r->serial = buf->serial;
 	r->id = buf->id;
 	r->size = buf->size;
@@ -379,7 +379,7 @@ static int smaf_ioctl_list_buffers(void *kdata, struct smaf_ioctl_out *out)
 	int ret = 0;
 
 	if (l->flags || l->count || l->more || l->last) {
-		smaf_refuse("list buffers: flags and output fields must be 0\n");
+		smaf_refuse("list buffers: flags, output fields must be 0\n");
 		return -EINVAL;
 	}
 	c.out = kvzalloc(max_t(size_t, c.len, 1), GFP_KERNEL);

@@ -4,7 +4,6 @@
  * from SMAF_IOC_LIST_BUFFERS (smaf_list_buffers()).
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,8 +122,8 @@ static void buffers_line(const struct smaf_buffer_record *r, char *out,
 	size_t n;
 
 	n = snprintf(out, len,
-		     "id=%" PRIu64 " size=%" PRIu64 " state=%s allocator=%s secure=%u attached=",
-		     (uint64_t)r->id, (uint64_t)r->size,
+		     "id=%llu size=%llu state=%s allocator=%s secure=%u attached=",
+		     (unsigned long long)r->id, (unsigned long long)r->size,
 		     r->state == SMAF_BUFFER_STATE_EMPTY ? "unallocated" :
 							   "allocated",
 		     r->allocator[0] ? (const char *)r->allocator : "-",
